@@ -1,0 +1,16 @@
+/* Whole-file reads and atomic replacement of small state files: a crash leaves either the
+ * old or the new content, never a mix (write temporary, fsync, rename, fsync directory). */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Replaces dirfd/name with data. The temporary file lives in the same directory. */
+int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode);
+
+/* Reads all of dirfd/name (no symlink followed) into a NUL-terminated buffer, refusing
+ * files over max_size bytes with -EFBIG. */
+int read_file_at(int dirfd, const char *name, size_t max_size, char **ret_data, size_t *ret_size);
+
+/* Writes a whole buffer, retrying on short writes and EINTR. */
+int write_all(int fd, const void *data, size_t size);

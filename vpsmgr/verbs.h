@@ -1,0 +1,26 @@
+/* The verb table of vpsmgr (the crun habit): each verb lives in a file of its own, has its
+ * own option parsing and help text, and returns 0 or a negative errno after having printed
+ * its one line of error. */
+#pragma once
+
+#include <stdbool.h>
+
+struct vpsmgr_context {
+        const char *root;  /* state directory */
+        bool json;
+};
+
+struct verb {
+        const char *name;
+        const char *summary;  /* one line, for "vpsmgr --help" */
+        const char *usage;    /* the full text of "vpsmgr VERB --help" */
+        int (*run)(const struct vpsmgr_context *ctx, int argc, char **argv);
+};
+
+/* NULL-terminated, in the order --help shows them. */
+extern const struct verb *const vpsmgr_verbs[];
+
+const struct verb *verb_find(const char *name);
+void verb_print_usage(const struct verb *v);
+/* True if argv[1..] asks for --help/-h before any "--"; then the usage was printed. */
+bool verb_wants_help(const struct verb *v, int argc, char **argv);
