@@ -31,11 +31,14 @@ static int open_dir_at(int dirfd, const char *name, int *ret_fd) {
         return 0;
 }
 
-/* The root, checked to be cgroup2 so that a wrong path is an error, not a tmpfs directory. */
-static int open_root(const char *root, int *ret_fd) {
+/* The root, checked to be cgroup2 so that a wrong path is an error, not a tmpfs directory;
+ * and parent, checked to be one component, so that it cannot lead out of it. */
+static int open_root(const char *root, const char *parent, int *ret_fd) {
         _cleanup_close_ int fd = -1;
         struct statfs sfs;
 
+        if (!component_is_valid(parent))
+                return -EINVAL;
         fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return log_debug_errno(negative_errno(), "Failed to open '%s': %m", root);
@@ -51,9 +54,7 @@ static int open_parent(const char *root, const char *parent, bool create, int *r
         _cleanup_close_ int rootfd = -1;
         int r;
 
-        if (!component_is_valid(parent))
-                return -EINVAL;
-        r = open_root(root, &rootfd);
+        r = open_root(root, parent, &rootfd);
         if (r < 0)
                 return r;
         if (create && mkdirat(rootfd, parent, 0755) < 0 && errno != EEXIST)
@@ -177,9 +178,7 @@ int cgroup_remove_parent(const char *root, const char *parent) {
         _cleanup_close_ int rootfd = -1;
         int r;
 
-        if (!component_is_valid(parent))
-                return -EINVAL;
-        r = open_root(root, &rootfd);
+        r = open_root(root, parent, &rootfd);
         if (r < 0)
                 return r;
         if (unlinkat(rootfd, parent, AT_REMOVEDIR) < 0)
