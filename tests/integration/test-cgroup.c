@@ -25,20 +25,27 @@ Test(cgroup, root_is_the_cgroup2_mount) {
 static int daemon_pid_pipe[2];
 
 static void daemonize_once(void *userdata) {
-        pid_t pid = fork();
+        int inner[2];
+        pid_t pid, daemon_pid;
 
+        if (pipe2(inner, O_CLOEXEC) < 0)
+                _exit(1);
+        pid = fork();
         if (pid == 0) {
-                if (fork() == 0) {
-                        pid_t self = getpid();
-
+                daemon_pid = fork();
+                if (daemon_pid == 0) {
                         (void) setsid();
-                        if (write(daemon_pid_pipe[1], &self, sizeof(self)) != sizeof(self))
-                                _exit(1);
                         helper_sleep(-1);
                 }
+                if (write(inner[1], &daemon_pid, sizeof(daemon_pid)) != sizeof(daemon_pid))
+                        _exit(1);
                 _exit(0);
         }
+        /* Report only once the intermediate is reaped, so the test sees exactly two pids. */
         (void) waitpid(pid, NULL, 0);
+        if (read(inner[0], &daemon_pid, sizeof(daemon_pid)) != sizeof(daemon_pid) ||
+            write(daemon_pid_pipe[1], &daemon_pid, sizeof(daemon_pid)) != sizeof(daemon_pid))
+                _exit(1);
         helper_sleep(-1);
 }
 
