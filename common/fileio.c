@@ -26,6 +26,15 @@ int write_all(int fd, const void *data, size_t size) {
         return 0;
 }
 
+int write_string_at(int dirfd, const char *name, const char *s) {
+        _cleanup_close_ int fd = -1;
+
+        fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        return write_all(fd, s, strlen(s));
+}
+
 int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode) {
         char tmp[4096];
         _cleanup_close_ int fd = -1;

@@ -14,3 +14,7 @@ int read_file_at(int dirfd, const char *name, size_t max_size, char **ret_data, 
 
 /* Writes a whole buffer, retrying on short writes and EINTR. */
 int write_all(int fd, const void *data, size_t size);
+
+/* Writes s to the existing file dirfd/name (no symlink followed, nothing created): for
+ * kernel interface files, where each open-and-write is one command. */
+int write_string_at(int dirfd, const char *name, const char *s);

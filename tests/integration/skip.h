@@ -3,8 +3,13 @@
 #pragma once
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "common/cgroup.h"
 
 static inline void skip_unless_root(void) {
         if (geteuid() != 0)
@@ -19,4 +24,21 @@ static inline void skip_unless_fuse(void) {
         if (fd < 0)
                 cr_skip_test("needs /dev/fuse (cannot open it)");
         close(fd);
+}
+
+/* Root, a cgroup2 mount (pure or hybrid, wherever it is), and one we may write to. */
+static inline void skip_unless_cgroup2(void) {
+        char *root = NULL;
+        int r;
+
+        skip_unless_root();
+        r = cgroup_find_root(&root);
+        if (r < 0)
+                cr_skip_test("needs a cgroup2 mount (none in /proc/self/mountinfo: %s)", strerror(-r));
+        if (access(root, W_OK) < 0) {
+                r = errno;
+                free(root);
+                cr_skip_test("needs a writable cgroup2 mount (%s)", strerror(r));
+        }
+        free(root);
 }

@@ -86,3 +86,17 @@ Test(fileio, empty_file) {
         cr_expect_eq(size, 0);
         free(data);
 }
+
+Test(fileio, write_string_only_to_existing_files) {
+        char *data = NULL;
+
+        cr_expect_eq(write_string_at(dirfd_, "missing", "1"), -ENOENT);
+        cr_expect_eq(count_entries(), 0, "write_string_at created a file");
+        cr_assert_eq(write_file_atomic_at(dirfd_, "knob", "0123", 4, 0600), 0);
+        cr_assert_eq(write_string_at(dirfd_, "knob", "1"), 0);
+        cr_assert_eq(read_file_at(dirfd_, "knob", 10, &data, NULL), 0);
+        cr_expect_str_eq(data, "1123", "an interface-file write must not truncate");
+        free(data);
+        cr_assert_eq(symlinkat("knob", dirfd_, "link"), 0);
+        cr_expect_eq(write_string_at(dirfd_, "link", "1"), -ELOOP);
+}
