@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/fileio.h"
 #include "common/idmap.h"
 #include "common/macro.h"
 #include "common/parse.h"
+#include "common/textfile.h"
 
 #define IDMAP_MAX_FILE (1024 * 1024)
 
@@ -86,124 +86,63 @@ int idmap_add(struct idmap *m, enum idmap_kind kind, uint32_t virt, uint32_t alt
         return 0;
 }
 
-/* Splits line (NUL-terminated, no newline) into at most max fields separated by blanks;
- * returns the number of fields, or max + 1 if there are more. */
-static size_t split_fields(char *line, char **fields, size_t max) {
-        size_t n = 0;
-        char *p = line;
-
-        for (;;) {
-                while (*p == ' ' || *p == '\t')
-                        p++;
-                if (!*p)
-                        return n;
-                if (n == max)
-                        return max + 1;
-                fields[n++] = p;
-                while (*p && *p != ' ' && *p != '\t')
-                        p++;
-                if (*p)
-                        *p++ = '\0';
-        }
-}
-
-static int parse_error(char **ret_error, const char *filename, unsigned line, const char *reason) {
-        if (ret_error && asprintf(ret_error, "%s:%u: %s", filename, line, reason) < 0) {
-                *ret_error = NULL;
-                return -ENOMEM;
-        }
-        return -EINVAL;
-}
-
-static int parse_line(struct idmap *m, char *line, const char **ret_reason) {
+static int parse_line(char *line, const struct line_location *where, void *userdata, char **ret_error) {
         static const char *const names[] = { "virtual ID", "alternative ID", "count" };
+        struct idmap *m = userdata;
+        const char *reason = NULL;
         char *fields[4];
         uint32_t v[3];
         enum idmap_kind kind;
         size_t n;
+        int r;
 
-        n = split_fields(line, fields, 4);
-        if (n == 0 || fields[0][0] == '#')
-                return 0;
+        n = split_blanks(line, fields, 4);
         if (strcmp(fields[0], "u") == 0)
                 kind = IDMAP_UID;
         else if (strcmp(fields[0], "g") == 0)
                 kind = IDMAP_GID;
-        else {
-                *ret_reason = "expected 'u' or 'g' at the start of the line";
-                return -EINVAL;
-        }
-        if (n > 4) {
-                *ret_reason = "trailing garbage after the count";
-                return -EINVAL;
-        }
-        if (n < 4) {
-                *ret_reason = "expected four fields: u|g VIRTUAL ALTERNATIVE COUNT";
-                return -EINVAL;
-        }
+        else
+                return error_at(ret_error, where->filename, where->line,
+                                "expected 'u' or 'g' at the start of the line");
+        if (n > 4)
+                return error_at(ret_error, where->filename, where->line, "trailing garbage after the count");
+        if (n < 4)
+                return error_at(ret_error, where->filename, where->line,
+                                "expected four fields: u|g VIRTUAL ALTERNATIVE COUNT");
         for (int i = 0; i < 3; i++) {
-                static char reason[64];
-                int r = safe_atou32(fields[i + 1], &v[i]);
-
-                if (r < 0) {
-                        /* Static buffer: parsing is single-threaded and the message is
-                         * copied into the caller's error at once. */
-                        snprintf(reason, sizeof(reason), "%s '%.16s' is not a decimal number %s",
-                                 names[i], fields[i + 1], r == -ERANGE ? "below 2^32" : "without sign");
-                        *ret_reason = reason;
-                        return -EINVAL;
-                }
+                r = safe_atou32(fields[i + 1], &v[i]);
+                if (r < 0)
+                        return error_at(ret_error, where->filename, where->line,
+                                        "%s '%.16s' is not a decimal number %s", names[i], fields[i + 1],
+                                        r == -ERANGE ? "below 2^32" : "without sign");
         }
-        return idmap_add(m, kind, v[0], v[1], v[2], ret_reason);
+        r = idmap_add(m, kind, v[0], v[1], v[2], &reason);
+        if (r == -EINVAL)
+                return error_at(ret_error, where->filename, where->line, "%s", reason);
+        return r;
 }
 
 int idmap_parse(const char *text, const char *filename, struct idmap **ret, char **ret_error) {
         _cleanup_idmap_ struct idmap *m = NULL;
-        char line[IDMAP_MAX_LINE + 1];
-        unsigned lineno = 0;
-        const char *p = text;
+        int r;
 
         m = idmap_new();
         if (!m)
                 return -ENOMEM;
-
-        while (*p) {
-                const char *end = strchrnul(p, '\n');
-                size_t len = (size_t) (end - p);
-                const char *reason = NULL;
-                int r;
-
-                lineno++;
-                if (len > IDMAP_MAX_LINE)
-                        return parse_error(ret_error, filename, lineno, "line longer than 4096 bytes");
-                if (memchr(p, '\0', len))
-                        return parse_error(ret_error, filename, lineno, "NUL byte in line");
-                memcpy(line, p, len);
-                line[len] = '\0';
-                r = parse_line(m, line, &reason);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0)
-                        return parse_error(ret_error, filename, lineno, reason);
-                p = *end ? end + 1 : end;
-        }
+        r = text_parse_lines(text, filename, parse_line, m, ret_error);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(m);
         return 0;
 }
 
 int idmap_load_at(int dirfd, const char *path, struct idmap **ret, char **ret_error) {
         _cleanup_free_ char *text = NULL;
-        size_t size;
         int r;
 
-        r = read_file_at(dirfd, path, IDMAP_MAX_FILE, &text, &size);
-        if (r < 0) {
-                if (ret_error && asprintf(ret_error, "%s: %s", path, strerror(-r)) < 0)
-                        *ret_error = NULL;
+        r = text_load_at(dirfd, path, IDMAP_MAX_FILE, false, &text, ret_error);
+        if (r < 0)
                 return r;
-        }
-        if (strlen(text) != size)
-                return parse_error(ret_error, path, 0, "file contains a NUL byte");
         return idmap_parse(text, path, ret, ret_error);
 }
 

@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 #define IDMAP_MAX_EXTENTS 340     /* the kernel's limit per map */
-#define IDMAP_MAX_LINE 4096
 #define IDMAP_OVERFLOW_ID 65534u  /* how an unmapped ID is shown */
 
 enum idmap_kind {
