@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/dir-stream.h"
 #include "common/macro.h"
 #include "common/rm-rf.h"
 
@@ -48,21 +49,12 @@ static int read_names(int fd, struct names *ret) {
         _cleanup_(names_free) struct names l = {};
         struct dirent *e;
         DIR *d;
-        int dfd, r = 0;
+        int r;
 
-        dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return negative_errno();
-        d = fdopendir(dfd);
-        if (!d) {
-                r = negative_errno();
-                close(dfd);
+        r = dir_stream_at(fd, &d);
+        if (r < 0)
                 return r;
-        }
-        errno = 0;
-        while ((e = readdir(d))) {
-                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                        continue;
+        while ((r = dir_next(d, &e)) > 0) {
                 if (l.n == l.allocated) {
                         size_t want = l.allocated ? l.allocated * 2 : 16;
                         char **v = realloc(l.v, want * sizeof(char *));
@@ -79,10 +71,7 @@ static int read_names(int fd, struct names *ret) {
                         break;
                 }
                 l.n++;
-                errno = 0;
         }
-        if (r == 0 && errno != 0)
-                r = negative_errno();
         closedir(d);
         if (r < 0)
                 return r;

@@ -1,7 +1,6 @@
 /* The busybox template: a copy of the host's static busybox, one symlink per applet, and the
  * few files and directories a shell, `id`, `ps` and `su` expect. All owned by virtual root;
  * see template.h for the exact contents. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/dir-stream.h"
 #include "common/elf-static.h"
 #include "common/log.h"
 #include "common/macro.h"
@@ -57,29 +57,6 @@ bool template_hostname_valid(const char *s) {
                       (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.'))
                         return false;
         return true;
-}
-
-static int dir_is_empty(int fd) {
-        struct dirent *e;
-        DIR *d;
-        int dfd, r = 1;
-
-        dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return negative_errno();
-        d = fdopendir(dfd);
-        if (!d) {
-                r = negative_errno();
-                close(dfd);
-                return r;
-        }
-        while ((e = readdir(d)))
-                if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-                        r = 0;
-                        break;
-                }
-        closedir(d);
-        return r;
 }
 
 /* Runs the very file that was checked and will be copied (by descriptor, not by path) with
@@ -244,7 +221,7 @@ int template_busybox(int rootfd, const char *busybox, const char *hostname) {
 
         if (!template_hostname_valid(hostname))
                 return -EINVAL;
-        r = dir_is_empty(rootfd);
+        r = dir_is_empty_at(rootfd);
         if (r < 0)
                 return r;
         if (r == 0)

@@ -23,31 +23,21 @@
 
 #include "common/fileio.h"
 #include "common/macro.h"
-#include "common/rm-rf.h"
-#include "skip.h"
+#include "tmp-rootfs.h"
 #include "vpsmgr/init-protocol.h"
 #include "vpsmgr/template.h"
 
-static char dir[] = "/tmp/vps-test-init.XXXXXX";
-static int dirfd_ = -1, rootfd = -1, initfd = -1;
+static int initfd = -1;
 static pid_t init_pid = -1;
 
 static void setup(void) {
         const char *path = getenv(VPS_INIT_ENV);
 
-        skip_unless_root();
+        tmp_rootfs_make();
         if (!path)
                 cr_skip_test("$" VPS_INIT_ENV " is not set (run through meson test)");
-        if (access(TEMPLATE_BUSYBOX_DEFAULT, X_OK) < 0)
-                cr_skip_test("needs busybox-static at " TEMPLATE_BUSYBOX_DEFAULT);
         initfd = open(path, O_RDONLY | O_CLOEXEC);
         cr_assert_geq(initfd, 0, "%s: %s", path, strerror(errno));
-        cr_assert_not_null(mkdtemp(dir));
-        dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        cr_assert_geq(dirfd_, 0);
-        cr_assert_eq(mkdirat(dirfd_, "rootfs", 0755), 0);
-        rootfd = openat(dirfd_, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        cr_assert_geq(rootfd, 0);
         cr_assert_eq(template_busybox(rootfd, NULL, "init-test"), 0);
 }
 
@@ -57,12 +47,7 @@ static void teardown(void) {
                 waitpid(init_pid, NULL, 0);
                 init_pid = -1;
         }
-        if (dirfd_ < 0)
-                return;
-        close(rootfd);
-        rm_rf_at(dirfd_, "rootfs");
-        close(dirfd_);
-        rmdir(dir);
+        tmp_rootfs_remove();
 }
 
 TestSuite(init, .init = setup, .fini = teardown, .timeout = 60);
@@ -78,11 +63,11 @@ static double now(void) {
 static _noreturn_ void exec_init(char *const argv[]) {
         char *envp[] = { (char *) "PATH=/bin:/usr/bin:/sbin:/usr/sbin", NULL };
 
-        char root[sizeof(dir) + sizeof("/rootfs")];
+        char root[sizeof(tmp_dir) + sizeof("/rootfs")];
 
         /* By path, not fchdir(rootfd): that fd's mount belongs to the parent's mount
          * namespace, and mounting on it from this one fails with EINVAL. */
-        snprintf(root, sizeof(root), "%s/rootfs", dir);
+        snprintf(root, sizeof(root), "%s/rootfs", tmp_dir);
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || chdir(root) < 0 ||
             chroot(".") < 0)
                 _exit(120);

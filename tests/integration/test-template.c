@@ -12,35 +12,10 @@
 
 #include "common/fileio.h"
 #include "common/rm-rf.h"
-#include "skip.h"
+#include "tmp-rootfs.h"
 #include "vpsmgr/template.h"
 
-static char dir[] = "/tmp/vps-test-template.XXXXXX";
-static int dirfd_ = -1;
-static int rootfd = -1;
-
-static void setup(void) {
-        skip_unless_root();
-        if (access(TEMPLATE_BUSYBOX_DEFAULT, X_OK) < 0)
-                cr_skip_test("needs busybox-static at " TEMPLATE_BUSYBOX_DEFAULT);
-        cr_assert_not_null(mkdtemp(dir));
-        dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        cr_assert_geq(dirfd_, 0);
-        cr_assert_eq(mkdirat(dirfd_, "rootfs", 0755), 0);
-        rootfd = openat(dirfd_, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        cr_assert_geq(rootfd, 0);
-}
-
-static void teardown(void) {
-        if (dirfd_ < 0)
-                return;
-        close(rootfd);
-        rm_rf_at(dirfd_, "rootfs");
-        close(dirfd_);
-        rmdir(dir);
-}
-
-TestSuite(template, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(template, .init = tmp_rootfs_make, .fini = tmp_rootfs_remove, .timeout = 60);
 
 static void expect_node(const char *path, mode_t type, mode_t mode) {
         struct stat st;
@@ -143,8 +118,8 @@ Test(template, shell_runs_in_chroot) {
 
 Test(template, removed_by_rm_rf) {
         cr_assert_eq(template_busybox(rootfd, NULL, "web1"), 0);
-        cr_expect_eq(rm_rf_at(dirfd_, "rootfs"), 0);
-        cr_expect_eq(faccessat(dirfd_, "rootfs", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+        cr_expect_eq(rm_rf_at(tmp_dirfd, "rootfs"), 0);
+        cr_expect_eq(faccessat(tmp_dirfd, "rootfs", F_OK, AT_SYMLINK_NOFOLLOW), -1);
         cr_expect_eq(access(TEMPLATE_BUSYBOX_DEFAULT, X_OK), 0, "host busybox untouched");
 }
 
