@@ -18,8 +18,10 @@
  * --grace is how long processes get between SIGTERM and SIGKILL at shutdown.
  *
  * The binary is static and needs no file at run time. It is installed as
- * LIBEXECDIR/vps/vps-init (/usr/local/libexec/vps/vps-init by default); $VPS_INIT names
- * another one (the build tree's, in tests). It refuses to run unless it is PID 1. */
+ * PREFIX/LIBEXECDIR/vps/vps-init (/usr/local/libexec/vps/vps-init by default; vpsmgr-core is
+ * built with that path as VPS_INIT_INSTALLED); $VPS_INIT names another one (the build
+ * tree's, in tests). init_binary_open() (init-binary.h) opens the right one. It refuses to
+ * run unless it is PID 1. */
 #define VPS_INIT_ENV "VPS_INIT"
 #define VPS_INIT_RC "/etc/vps/rc"
 #define VPS_INIT_GRACE_DEFAULT_SEC 5u

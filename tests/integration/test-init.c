@@ -24,6 +24,7 @@
 #include "common/fileio.h"
 #include "common/macro.h"
 #include "tmp-rootfs.h"
+#include "vpsmgr/init-binary.h"
 #include "vpsmgr/init-protocol.h"
 #include "vpsmgr/template.h"
 
@@ -31,13 +32,11 @@ static int initfd = -1;
 static pid_t init_pid = -1;
 
 static void setup(void) {
-        const char *path = getenv(VPS_INIT_ENV);
-
         tmp_rootfs_make();
-        if (!path)
+        if (!getenv(VPS_INIT_ENV))
                 cr_skip_test("$" VPS_INIT_ENV " is not set (run through meson test)");
-        initfd = open(path, O_RDONLY | O_CLOEXEC);
-        cr_assert_geq(initfd, 0, "%s: %s", path, strerror(errno));
+        initfd = init_binary_open();
+        cr_assert_geq(initfd, 0, "%s: %s", getenv(VPS_INIT_ENV), strerror(-initfd));
         cr_assert_eq(template_busybox(rootfd, NULL, "init-test"), 0);
 }
 
@@ -394,4 +393,14 @@ Test(init, refuses_unless_pid_1) {
         }
         init_pid = (pid_t) pid;
         cr_expect_eq(wait_init(5), VPS_INIT_EXIT_FAILURE << 8);
+}
+
+/* The launcher's way to the binary: $VPS_INIT, and only a static executable. */
+Test(init, binary_must_be_static) {
+        cr_assert_eq(setenv(VPS_INIT_ENV, "/bin/sh", 1), 0);
+        cr_expect_eq(init_binary_open(), -ENOEXEC, "a dynamic executable");
+        cr_assert_eq(setenv(VPS_INIT_ENV, "/etc/passwd", 1), 0);
+        cr_expect_eq(init_binary_open(), -ENOEXEC, "not executable");
+        cr_assert_eq(setenv(VPS_INIT_ENV, "/nonexistent/vps-init", 1), 0);
+        cr_expect_eq(init_binary_open(), -ENOENT);
 }
