@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,7 +10,7 @@
 #include "vpsmgr/init-proc.h"
 
 /* Runs in the child between fork and exec (init is single-threaded, so stdio is safe). */
-static _noreturn_ void child_exec(char *const argv[]) {
+static _noreturn_ void child_exec(char *const argv[], bool take_tty) {
         struct sigaction sa = { .sa_handler = SIG_DFL };
         sigset_t none;
         int e;
@@ -24,6 +25,9 @@ static _noreturn_ void child_exec(char *const argv[]) {
         /* Its own session and process group, so a shell in it can manage jobs and a
          * "kill 0" inside it does not aim at init. */
         (void) setsid();
+        /* Not stolen (argument 0): fails if the terminal is another session's already. */
+        if (take_tty && isatty(STDIN_FILENO))
+                (void) ioctl(STDIN_FILENO, TIOCSCTTY, 0);
 
         execvp(argv[0], argv);
         e = errno;
@@ -31,7 +35,7 @@ static _noreturn_ void child_exec(char *const argv[]) {
         _exit(e == ENOENT ? 127 : 126);
 }
 
-int init_spawn(char *const argv[], pid_t *ret_pid) {
+int init_spawn(char *const argv[], bool take_tty, pid_t *ret_pid) {
         pid_t pid;
 
         if (!argv || !argv[0])
@@ -40,7 +44,7 @@ int init_spawn(char *const argv[], pid_t *ret_pid) {
         if (pid < 0)
                 return negative_errno();
         if (pid == 0)
-                child_exec(argv);
+                child_exec(argv, take_tty);
         *ret_pid = pid;
         return 0;
 }

@@ -6,9 +6,11 @@
 #include <sys/types.h>
 
 /* Forks and execs argv (searched in $PATH) in a new session, with every signal unblocked and
- * at its default action: init's own blocked mask must not leak into the VPS. The child exits
- * 127 if argv[0] is not found, 126 if it cannot be executed. */
-int init_spawn(char *const argv[], pid_t *ret_pid);
+ * at its default action: init's own blocked mask must not leak into the VPS. With
+ * take_tty (the workload), a terminal on init's stdin becomes the session's controlling
+ * terminal, so that an interactive shell gets job control and ^C. The child exits 127 if
+ * argv[0] is not found, 126 if it cannot be executed. */
+int init_spawn(char *const argv[], bool take_tty, pid_t *ret_pid);
 
 /* Reaps every child that has exited. If watch > 0 and it is among them, stores its wait
  * status in *ret_watch_status and returns 1; 0 otherwise. Never blocks. */

@@ -215,7 +215,7 @@ static int run(const struct config *c, const sigset_t *mask) {
         int r;
 
         if (c->argv) {
-                r = init_spawn(c->argv, &s.main_pid);
+                r = init_spawn(c->argv, c->workload, &s.main_pid);
                 if (r < 0) {
                         log_error_errno(r, "cannot start '%s': %m", c->argv[0]);
                         if (c->workload)

@@ -29,6 +29,7 @@
 #include "vpsmgr/template.h"
 
 static int initfd = -1;
+static int init_stdin = -1; /* if set, init's stdin */
 static pid_t init_pid = -1;
 
 static void setup(void) {
@@ -67,6 +68,8 @@ static _noreturn_ void exec_init(char *const argv[]) {
         /* By path, not fchdir(rootfd): that fd's mount belongs to the parent's mount
          * namespace, and mounting on it from this one fails with EINVAL. */
         snprintf(root, sizeof(root), "%s/rootfs", tmp_dir);
+        if (init_stdin >= 0 && dup2(init_stdin, STDIN_FILENO) < 0)
+                _exit(119);
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || chdir(root) < 0 ||
             chroot(".") < 0)
                 _exit(120);
@@ -260,6 +263,44 @@ Test(init, bad_command_line) {
         cr_expect_eq(wait_init(5), VPS_INIT_EXIT_FAILURE << 8);
         start_init((char *[]) { (char *) "--run", NULL });
         cr_expect_eq(wait_init(5), VPS_INIT_EXIT_FAILURE << 8);
+}
+
+/* The controlling terminal (field 7 of /proc/PID/stat, 0 for none) of a command run by init
+ * whose stdin is a pseudo-terminal. */
+static int tty_of_command(bool workload) {
+        char *data = NULL, *pts;
+        int master, tty;
+
+        master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        cr_assert_geq(master, 0);
+        cr_assert_eq(grantpt(master), 0);
+        cr_assert_eq(unlockpt(master), 0);
+        pts = ptsname(master);
+        cr_assert_not_null(pts);
+        init_stdin = open(pts, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        cr_assert_geq(init_stdin, 0);
+
+        start_init((char *[]) { (char *) (workload ? "--run" : "--"), (char *) "/bin/sh",
+                                (char *) "-c",
+                                (char *) "read pid comm state ppid pgrp session tty rest < /proc/self/stat; "
+                                         "echo $tty > /tmp/tty.new; mv /tmp/tty.new /tmp/tty",
+                                NULL });
+        cr_assert(wait_file("tmp/tty", 5));
+        cr_assert_eq(read_file_at(rootfd, "tmp/tty", 64, &data, NULL), 0);
+        tty = atoi(data);
+        free(data);
+        close(init_stdin);
+        init_stdin = -1;
+        close(master);
+        return tty;
+}
+
+Test(init, workload_gets_terminal_as_controlling_tty) {
+        cr_expect_neq(tty_of_command(true), 0, "job control for an interactive workload");
+}
+
+Test(init, start_command_gets_no_controlling_tty) {
+        cr_expect_eq(tty_of_command(false), 0, "services stay off the console");
 }
 
 /* Sets up a TERM-handling process, and (with ignorer) a tree that ignores SIGTERM. */
