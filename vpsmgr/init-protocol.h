@@ -15,7 +15,10 @@
  * Service mode runs CMD (searched in $PATH), or VPS_INIT_RC if no CMD is given and the rootfs
  * has it executable, or nothing; init keeps running after it exits, until asked to stop.
  * Workload mode runs CMD; when CMD exits, init shuts the VPS down and exits with CMD's status.
- * --grace is how long processes get between SIGTERM and SIGKILL at shutdown.
+ * Either command runs in a session of its own with all signals unblocked and at default;
+ * in workload mode, a terminal on init's stdin becomes its controlling terminal.
+ * --grace is how long processes get between SIGTERM and SIGKILL at shutdown: keep it below
+ * the stop timeout of `vpsmgr stop` so that init, not cgroup.kill, ends the VPS.
  *
  * The binary is static and needs no file at run time. It is installed as
  * PREFIX/LIBEXECDIR/vps/vps-init (/usr/local/libexec/vps/vps-init by default; vpsmgr-core is
@@ -41,6 +44,8 @@
  *   SIGUSR1   poweroff                poweroff  (busybox halt)
  *   SIGUSR2   poweroff                poweroff  (busybox poweroff)
  *   SIGHUP    ignored                 ignored
+ *
+ * So the monitor stops a VPS with SIGTERM and restarts it with SIGINT.
  *
  * Every request leads to the same orderly shutdown: SIGTERM and SIGCONT to every process of
  * the VPS, up to --grace seconds for them to exit, SIGKILL to what is left, reap, exit. The
