@@ -141,7 +141,8 @@ static int link_applet(int rootfd, char *path) {
 
         if (strcmp(path, "bin/busybox") == 0)
                 return 0; /* the binary itself, copied already */
-        if (path[0] == '/' || !*name)
+        /* A plain relative path: applet_target() counts its slashes as levels. */
+        if (path[0] == '/' || strstr(path, "//") || !*name)
                 return -EINVAL;
         r = applet_target(path, target, sizeof(target));
         if (r < 0)
@@ -183,6 +184,8 @@ static int install_busybox(int rootfd, int busyboxfd) {
         bindir = tfs_open_dir(rootfd, "bin", false, ROOT);
         if (bindir < 0)
                 return bindir;
+        /* A copy, never a hard link: the VSU may rewrite its /bin/busybox, and must not
+         * rewrite the host's. */
         r = tfs_copy(busyboxfd, bindir, "busybox", 0755, ROOT);
         if (r < 0)
                 return r;
