@@ -62,7 +62,6 @@ static double now(void) {
 /* Child side: PID 1 of the new namespace, in a private mount namespace. */
 static _noreturn_ void exec_init(char *const argv[]) {
         char *envp[] = { (char *) "PATH=/bin:/usr/bin:/sbin:/usr/sbin", NULL };
-
         char root[sizeof(tmp_dir) + sizeof("/rootfs")];
 
         /* By path, not fchdir(rootfd): that fd's mount belongs to the parent's mount
@@ -81,7 +80,7 @@ static _noreturn_ void exec_init(char *const argv[]) {
         if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID, "size=64k,mode=755") < 0 ||
             mknod("/dev/null", S_IFCHR | 0666, makedev(1, 3)) < 0 || chmod("/dev/null", 0666) < 0)
                 _exit(122);
-        syscall(SYS_execveat, initfd, "", argv, envp, AT_EMPTY_PATH);
+        execveat(initfd, "", argv, envp, AT_EMPTY_PATH);
         _exit(123);
 }
 
@@ -109,6 +108,7 @@ static int wait_init(double timeout) {
         double end = now() + timeout;
         int status;
 
+        cr_assert_gt(init_pid, 0, "init is gone already"); /* waitpid(-1) would take any */
         while (now() < end) {
                 pid_t r = waitpid(init_pid, &status, WNOHANG);
                 cr_assert_geq(r, 0, "waitpid: %s", strerror(errno));
