@@ -1,0 +1,81 @@
+/* Starting, reaping and counting the processes of a VPS, for vps-init. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "vpsmgr/init-proc.h"
+
+/* Runs in the child between fork and exec (init is single-threaded, so stdio is safe). */
+static _noreturn_ void child_exec(char *const argv[], bool take_tty) {
+        struct sigaction sa = { .sa_handler = SIG_DFL };
+        sigset_t none;
+        int e;
+
+        /* init handles no signal with a handler, but the launcher may have left some
+         * ignored, and ignored signals survive exec. */
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void) sigaction(sig, &sa, NULL);
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        /* Its own session and process group, so a shell in it can manage jobs and a
+         * "kill 0" inside it does not aim at init. */
+        (void) setsid();
+        /* Not stolen (argument 0): fails if the terminal is another session's already. */
+        if (take_tty && isatty(STDIN_FILENO))
+                (void) ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+
+        execvp(argv[0], argv);
+        e = errno;
+        log_error_errno(e, "cannot run '%s': %m", argv[0]);
+        _exit(e == ENOENT ? 127 : 126);
+}
+
+int init_spawn(char *const argv[], bool take_tty, pid_t *ret_pid) {
+        pid_t pid;
+
+        if (!argv || !argv[0])
+                return -EINVAL;
+        pid = fork();
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0)
+                child_exec(argv, take_tty);
+        *ret_pid = pid;
+        return 0;
+}
+
+int init_reap(pid_t watch, int *ret_watch_status) {
+        int found = 0;
+
+        for (;;) {
+                int status;
+                pid_t pid = waitpid(-1, &status, WNOHANG);
+
+                if (pid < 0 && errno == EINTR)
+                        continue;
+                if (pid <= 0)
+                        return found; /* 0: none exited yet; ECHILD: no children */
+                if (watch > 0 && pid == watch) {
+                        *ret_watch_status = status;
+                        found = 1;
+                }
+        }
+}
+
+bool init_has_children(void) {
+        siginfo_t si = {};
+
+        /* WNOWAIT: look without reaping; ECHILD when there is no child at all. */
+        return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
+bool init_has_processes(void) {
+        /* Signal 0 checks without sending; kill(-1) skips the caller and, in a PID
+         * namespace, everything outside it. */
+        return kill(-1, 0) == 0 || errno != ESRCH;
+}
