@@ -49,7 +49,7 @@ static inline void fixture_teardown(void) {
         }
         for (size_t i = 0; i < fx_n_helpers; i++)
                 /* Only a child not yet reaped (0 here) is sure to still own its pid. */
-                if (waitpid(fx_helpers[i], NULL, WNOHANG) == 0) {
+                if (fx_helpers[i] > 0 && waitpid(fx_helpers[i], NULL, WNOHANG) == 0) {
                         (void) kill(fx_helpers[i], SIGKILL);
                         (void) waitpid(fx_helpers[i], NULL, 0);
                 }
