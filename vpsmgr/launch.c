@@ -1,0 +1,324 @@
+/* vps_launch: plan on the host (maps, hostname, devpts group), clone into the new
+ * namespaces, write the maps, release the child, and learn from a CLOEXEC pipe whether it
+ * reached exec (EOF) or which step failed (one record). */
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/fileio.h"
+#include "common/idmap.h"
+#include "common/log.h"
+#include "common/macro.h"
+#include "common/parse.h"
+#include "vpsmgr/launch.h"
+#include "vpsmgr/mounts.h"
+#include "vpsmgr/netlo.h"
+#include "vpsmgr/ns.h"
+#include "vpsmgr/policy.h"
+
+#define TTY_GID_DEFAULT 5u   /* Debian's, and most distributions' */
+
+struct launch_plan {
+        const struct vps_launch *l;
+        uint64_t clone_flags;
+        struct mounts_plan mounts;
+        char pts_gid[16];
+        const char *hostname;
+        char *const *envp;
+        char *uid_map;
+        char *gid_map;
+};
+
+static void launch_plan_done(struct launch_plan *p) {
+        free(p->uid_map);
+        free(p->gid_map);
+}
+
+void vps_step_error_set(struct vps_step_error *e, const char *step, int r) {
+        if (!e)
+                return;
+        /* Hand-rolled copy: also called in the child, where snprintf is best avoided. */
+        size_t i = 0;
+        for (; step && step[i] && i < sizeof(e->step) - 1; i++)
+                e->step[i] = step[i];
+        e->step[i] = '\0';
+        e->error = r < 0 ? -r : r;
+}
+
+/* The gid of "tty" in the VPS's own /etc/group, resolved inside the root so that a symlink
+ * there cannot make us read a host file. -ENOENT if there is none. */
+static int rootfs_tty_gid(const char *root, uint32_t *ret_gid) {
+        struct open_how how = {
+                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        _cleanup_close_ int rootfd = -1, etcfd = -1;
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return negative_errno();
+        etcfd = (int) syscall(SYS_openat2, rootfd, "etc", &how, sizeof(how));
+        if (etcfd < 0)
+                return negative_errno();
+        r = read_file_at(etcfd, "group", 1u << 20, &text, NULL);
+        if (r < 0)
+                return r;
+        for (char *line = text, *next; line && *line; line = next) {
+                char *gid, *end;
+
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                if (strncmp(line, "tty:", 4) != 0)
+                        continue;
+                gid = strchr(line + 4, ':');   /* skip the password field */
+                if (!gid)
+                        return -EINVAL;
+                gid++;
+                end = strchr(gid, ':');
+                if (!end)
+                        return -EINVAL;
+                *end = '\0';
+                return safe_atou32(gid, ret_gid);
+        }
+        return -ENOENT;
+}
+
+/* devpts refuses a gid= that is not mapped in the VPS's user namespace, so take the
+ * rootfs's tty group, else 5, and leave the option out if neither maps (ptys then get
+ * the opener's group, as without a tty group at all). */
+static void plan_pts_gid(struct launch_plan *p) {
+        uint32_t gid = TTY_GID_DEFAULT, alt;
+        int r;
+
+        r = rootfs_tty_gid(p->l->root, &gid);
+        if (r < 0 && r != -ENOENT)
+                log_debug_errno(r, "%s: no usable tty group in /etc/group, trying %u: %m",
+                                p->l->name, TTY_GID_DEFAULT);
+        if (r < 0)
+                gid = TTY_GID_DEFAULT;
+        if (idmap_to_alt(p->l->idmap, IDMAP_GID, gid, &alt) < 0)
+                return;
+        snprintf(p->pts_gid, sizeof(p->pts_gid), "%u", gid);
+        p->mounts.pts_gid = p->pts_gid;
+}
+
+static int launch_plan(const struct vps_launch *l, struct launch_plan *p, const char **ret_step) {
+        static char *const empty_env[] = { NULL };
+        uint32_t alt;
+        int r;
+
+        *ret_step = "check arguments";
+        if (!l->name || !l->root || !l->idmap || l->init_fd < 0 || !l->init_argv ||
+            !l->init_argv[0])
+                return -EINVAL;
+
+        p->l = l;
+        p->clone_flags = NS_VPS_FLAGS | (l->private_network ? CLONE_NEWNET : 0);
+        p->envp = l->init_envp ? l->init_envp : empty_env;
+        p->mounts.root = l->root;
+        p->mounts.own_sysfs = l->private_network;
+
+        p->hostname = l->hostname ? l->hostname : l->name;
+        *ret_step = "check hostname";
+        if (!*p->hostname || strlen(p->hostname) > HOST_NAME_MAX)
+                return -EINVAL;
+
+        /* The init becomes vuid/vgid 0; without them in the table it could not. */
+        *ret_step = "check idmap";
+        if (idmap_to_alt(l->idmap, IDMAP_UID, 0, &alt) < 0 ||
+            idmap_to_alt(l->idmap, IDMAP_GID, 0, &alt) < 0)
+                return -EINVAL;
+        r = idmap_kernel_map(l->idmap, IDMAP_UID, &p->uid_map);
+        if (r < 0)
+                return r;
+        r = idmap_kernel_map(l->idmap, IDMAP_GID, &p->gid_map);
+        if (r < 0)
+                return r;
+
+        plan_pts_gid(p);
+        return 0;
+}
+
+/* The child, from clone to exec. Only async-signal-safe calls: no allocation, no stdio. */
+static int child_setup(const struct launch_plan *p, const char **ret_step) {
+        const struct vps_launch *l = p->l;
+        sigset_t all;
+        int r;
+
+#define CHILD_STEP(call, name)                  \
+        do {                                    \
+                if ((call) < 0) {               \
+                        *ret_step = (name);     \
+                        return negative_errno(); \
+                }                               \
+        } while (0)
+
+        /* The init starts with a clean slate, whatever the caller blocked or ignored. */
+        for (int sig = 1; sig < _NSIG; sig++)
+                (void) signal(sig, SIG_DFL);
+        sigemptyset(&all);
+        CHILD_STEP(sigprocmask(SIG_SETMASK, &all, NULL), "reset signal mask");
+        /* Own session: no host terminal can be the VPS's controlling terminal. */
+        CHILD_STEP(setsid(), "setsid");
+        umask(022);
+
+        /* Become the VSU first, so that all that follows (the /dev tmpfs, its files) is
+         * done, owned and permission-checked as root of the VPS, never as host root. Host
+         * root's supplementary groups must go: they would stay host groups. */
+        CHILD_STEP(setresgid(0, 0, 0), "setresgid");
+        CHILD_STEP(setgroups(0, NULL), "setgroups");
+        CHILD_STEP(setresuid(0, 0, 0), "setresuid");
+
+        r = mounts_setup(&p->mounts, ret_step);
+        if (r < 0)
+                return r;
+
+        CHILD_STEP(sethostname(p->hostname, strlen(p->hostname)), "sethostname");
+        if (l->private_network) {
+                r = netlo_up();
+                if (r < 0) {
+                        *ret_step = "bring up lo";
+                        return r;
+                }
+        }
+
+        r = policy_apply(ret_step);
+        if (r < 0)
+                return r;
+
+        /* No host descriptor but 0, 1, 2 may reach the VPS. CLOEXEC rather than closing:
+         * init_fd and the report pipe must live until exec itself. */
+        CHILD_STEP(close_range(3, ~0U, CLOSE_RANGE_CLOEXEC), "close_range");
+        CHILD_STEP(execveat(l->init_fd, "", l->init_argv, p->envp, AT_EMPTY_PATH), "execveat");
+        *ret_step = "execveat";
+        return -EIO;
+#undef CHILD_STEP
+}
+
+static _noreturn_ void child_run(const struct launch_plan *p, int release_fd, int report_fd) {
+        struct vps_step_error e = {};
+        const char *step = "setup";
+        ssize_t n;
+        char c;
+        int r;
+
+        /* Until the parent has written the maps we are nobody in the new namespace. EOF
+         * means it gave up (or died): leave quietly. */
+        do
+                n = read(release_fd, &c, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1)
+                _exit(EXIT_FAILURE);
+
+        r = child_setup(p, &step);
+        vps_step_error_set(&e, step, r);
+        /* One record, below PIPE_BUF: written atomically or not at all. */
+        (void) !write(report_fd, &e, sizeof(e));
+        _exit(127);
+}
+
+static void kill_and_reap(int pidfd) {
+        siginfo_t si;
+
+        (void) pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+        while (waitid((idtype_t) P_PIDFD_COMPAT, (id_t) pidfd, &si, WEXITED) < 0 && errno == EINTR)
+                ;
+}
+
+/* EOF: the child exec'd (the pipe was CLOEXEC). A record: it failed at e->step. */
+static int read_report(int fd, struct vps_step_error *e, const char **ret_step) {
+        ssize_t n;
+
+        do
+                n = read(fd, e, sizeof(*e));
+        while (n < 0 && errno == EINTR);
+        if (n == 0)
+                return 0;
+        *ret_step = "read report";
+        if (n < 0)
+                return negative_errno();
+        if ((size_t) n != sizeof(*e) || e->error <= 0)
+                return -EIO;
+        e->step[sizeof(e->step) - 1] = '\0';
+        *ret_step = e->step;
+        return -e->error;
+}
+
+int vps_launch(const struct vps_launch *l, struct vps_launch_result *ret,
+               struct vps_step_error *ret_error) {
+        _cleanup_(launch_plan_done) struct launch_plan plan = {};
+        _cleanup_close_ int pidfd = -1;
+        int report[2] = { -1, -1 }, release[2] = { -1, -1 };
+        struct vps_step_error child_error = {};
+        const char *step = NULL;
+        pid_t pid = 0;
+        int r;
+
+        r = launch_plan(l, &plan, &step);
+        if (r < 0)
+                goto out;
+
+        step = "pipe";
+        if (pipe2(report, O_CLOEXEC) < 0 || pipe2(release, O_CLOEXEC) < 0) {
+                r = negative_errno();
+                goto out;
+        }
+
+        pid = ns_clone(plan.clone_flags, l->cgroup_fd, &pidfd);
+        if (pid < 0) {
+                r = pid;
+                step = "clone3";
+                goto out;
+        }
+        if (pid == 0) {
+                report[0] = safe_close(report[0]);
+                release[1] = safe_close(release[1]);
+                child_run(&plan, release[0], report[1]);
+        }
+        report[1] = safe_close(report[1]);
+        release[0] = safe_close(release[0]);
+
+        r = ns_write_maps(pid, plan.uid_map, plan.gid_map, &step);
+        if (r < 0)
+                goto out_kill;
+
+        step = "release child";
+        if (write(release[1], "x", 1) != 1) {
+                r = negative_errno();
+                goto out_kill;
+        }
+        release[1] = safe_close(release[1]);
+
+        r = read_report(report[0], &child_error, &step);
+        if (r < 0)
+                goto out_kill;
+
+        log_debug("%s: init running as host PID %d", l->name, (int) pid);
+        ret->pid = pid;
+        ret->pidfd = TAKE_FD(pidfd);
+        goto out;
+
+out_kill:
+        kill_and_reap(pidfd);
+out:
+        safe_close(report[0]);
+        safe_close(report[1]);
+        safe_close(release[0]);
+        safe_close(release[1]);
+        if (r < 0)
+                vps_step_error_set(ret_error, step, r);
+        return r;
+}

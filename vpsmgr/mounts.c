@@ -1,0 +1,176 @@
+/* Builds the VPS's mounts with the fd-based mount API (fsopen/fsmount/open_tree/move_mount):
+ * every target is an O_NOFOLLOW descriptor, never a path the VPS's files could redirect,
+ * and the per-mount flags are set before the mount becomes visible. */
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/macro.h"
+#include "vpsmgr/mounts.h"
+
+/* Stops at the first failure with the step's name (the bubblewrap habit). */
+#define STEP(call, name)                        \
+        do {                                    \
+                if ((call) < 0) {               \
+                        *ret_step = (name);     \
+                        return negative_errno(); \
+                }                               \
+        } while (0)
+
+/* Mounts a new instance of fstype on the directory name under dirfd. opts is a NULL-ended
+ * list of key, value pairs (value NULL: a flag). With ret_fd, hands back the new mount's
+ * root so that the caller can fill it. */
+static int fs_mount_at(int dirfd, const char *name, const char *fstype, const char *const *opts,
+                       unsigned attrs, int *ret_fd) {
+        _cleanup_close_ int target = -1, fs = -1, mnt = -1;
+
+        target = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+        if (target < 0)
+                return negative_errno();
+        fs = fsopen(fstype, FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return negative_errno();
+        for (; opts && opts[0]; opts += 2)
+                if (fsconfig(fs, opts[1] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opts[0],
+                             opts[1], 0) < 0)
+                        return negative_errno();
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return negative_errno();
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+        if (mnt < 0)
+                return negative_errno();
+        if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return negative_errno();
+        if (ret_fd)
+                *ret_fd = TAKE_FD(mnt);
+        return 0;
+}
+
+/* Binds the host's source (recursively or not) onto target_fd with attrs added. */
+static int bind_onto(const char *source, bool recursive, unsigned attrs, int target_fd) {
+        _cleanup_close_ int tree = -1;
+        struct mount_attr attr = { .attr_set = attrs };
+
+        tree = open_tree(AT_FDCWD, source,
+                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+        if (tree < 0)
+                return negative_errno();
+        if (attrs && mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+                                   &attr, sizeof(attr)) < 0)
+                return negative_errno();
+        if (move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static int bind_at(int dirfd, const char *name, const char *source, bool recursive, unsigned attrs) {
+        _cleanup_close_ int target = -1;
+
+        target = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+        if (target < 0)
+                return negative_errno();
+        return bind_onto(source, recursive, attrs, target);
+}
+
+/* A user namespace may not mknod, so the device nodes are the host's, bound onto empty
+ * files: the kernel still checks every open against the node's own mode. */
+static const struct {
+        const char *name, *source, *step;
+} dev_nodes[] = {
+        { "null", "/dev/null", "bind /dev/null" },
+        { "zero", "/dev/zero", "bind /dev/zero" },
+        { "full", "/dev/full", "bind /dev/full" },
+        { "random", "/dev/random", "bind /dev/random" },
+        { "urandom", "/dev/urandom", "bind /dev/urandom" },
+        { "tty", "/dev/tty", "bind /dev/tty" },
+};
+
+static const struct {
+        const char *name, *target, *step;
+} dev_links[] = {
+        { "fd", "/proc/self/fd", "symlink /dev/fd" },
+        { "stdin", "/proc/self/fd/0", "symlink /dev/stdin" },
+        { "stdout", "/proc/self/fd/1", "symlink /dev/stdout" },
+        { "stderr", "/proc/self/fd/2", "symlink /dev/stderr" },
+        { "ptmx", "pts/ptmx", "symlink /dev/ptmx" },
+};
+
+static int dev_setup(int rootfd, const struct mounts_plan *p, const char **ret_step) {
+        static const char *const dev_opts[] = { "mode", "0755", "size", "64k", NULL };
+        static const char *const shm_opts[] = { "mode", "1777", NULL };
+        const char *pts_opts[] = { "newinstance", NULL, "ptmxmode", "0666", "mode", "0620",
+                                   p->pts_gid ? "gid" : NULL, p->pts_gid, NULL };
+        _cleanup_close_ int dev = -1;
+
+        STEP(fs_mount_at(rootfd, "dev", "tmpfs", dev_opts,
+                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, &dev), "mount /dev");
+
+        for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++) {
+                _cleanup_close_ int node = -1;
+
+                node = openat(dev, dev_nodes[i].name,
+                              O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
+                STEP(node, dev_nodes[i].step);
+                /* noexec, nosuid: a device node is never a program. */
+                STEP(bind_onto(dev_nodes[i].source, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+                               node), dev_nodes[i].step);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(dev_links); i++)
+                STEP(symlinkat(dev_links[i].target, dev, dev_links[i].name), dev_links[i].step);
+
+        /* A private devpts: the VPS's ptys are numbered from 0 and invisible to the host's
+         * /dev/pts and to other VPSs. */
+        STEP(mkdirat(dev, "pts", 0755), "mount /dev/pts");
+        STEP(fs_mount_at(dev, "pts", "devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, NULL),
+             "mount /dev/pts");
+        STEP(mkdirat(dev, "shm", 0755), "mount /dev/shm");
+        STEP(fs_mount_at(dev, "shm", "tmpfs", shm_opts,
+                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, NULL), "mount /dev/shm");
+        return 0;
+}
+
+int mounts_setup(const struct mounts_plan *p, const char **ret_step) {
+        static const unsigned ro_attrs =
+                MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+        _cleanup_close_ int rootfd = -1;
+        int r;
+
+        /* Nothing we mount may propagate back into the host's namespace. */
+        STEP(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "make / private");
+
+        /* pivot_root needs the new root to be a mount point; a recursive bind of it onto
+         * itself makes it one (a vpsfs mount already is, and binding it again is harmless). */
+        STEP(mount(p->root, p->root, NULL, MS_BIND | MS_REC, NULL), "bind root");
+        rootfd = open(p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        STEP(rootfd, "open root");
+
+        STEP(fs_mount_at(rootfd, "proc", "proc", NULL,
+                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL), "mount /proc");
+
+        /* sysfs may be mounted only by the user namespace that owns the current network
+         * namespace; sharing the host's network, the VPS sees the host's /sys read-only
+         * (recursively: the flag is set on every submount of the clone). */
+        if (p->own_sysfs)
+                r = fs_mount_at(rootfd, "sys", "sysfs", NULL, ro_attrs, NULL);
+        else
+                r = bind_at(rootfd, "sys", "/sys", true, ro_attrs);
+        if (r < 0) {
+                *ret_step = "mount /sys";
+                return r;
+        }
+
+        r = dev_setup(rootfd, p, ret_step);
+        if (r < 0)
+                return r;
+
+        /* pivot_root(".", ".") stacks the old root on top of the new one; detaching it then
+         * leaves only the VPS's tree, with no directory to reach the host's through. */
+        STEP(fchdir(rootfd), "pivot_root");
+        STEP(syscall(SYS_pivot_root, ".", "."), "pivot_root");
+        STEP(umount2(".", MNT_DETACH), "detach old root");
+        STEP(chdir("/"), "chdir /");
+        return 0;
+}
