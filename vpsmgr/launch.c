@@ -15,7 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/fileio.h"
 #include "common/idmap.h"
 #include "common/log.h"
 #include "common/macro.h"
@@ -56,31 +55,37 @@ void vps_step_error_set(struct vps_step_error *e, const char *step, int r) {
 }
 
 /* The gid of "tty" in the VPS's own /etc/group, resolved inside the root so that a symlink
- * there cannot make us read a host file. -ENOENT if there is none. */
+ * there cannot make us read a host file, and opened non-blocking so that a FIFO planted
+ * there cannot hang the host. -ENOENT if there is none. */
 static int rootfs_tty_gid(const char *root, uint32_t *ret_gid) {
         struct open_how how = {
-                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                .flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
-        _cleanup_close_ int rootfd = -1, etcfd = -1;
-        _cleanup_free_ char *text = NULL;
-        int r;
+        _cleanup_close_ int rootfd = -1, fd = -1;
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+        struct stat st;
 
         rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return negative_errno();
-        etcfd = (int) syscall(SYS_openat2, rootfd, "etc", &how, sizeof(how));
-        if (etcfd < 0)
+        fd = (int) syscall(SYS_openat2, rootfd, "etc/group", &how, sizeof(how));
+        if (fd < 0)
                 return negative_errno();
-        r = read_file_at(etcfd, "group", 1u << 20, &text, NULL);
-        if (r < 0)
-                return r;
-        for (char *line = text, *next; line && *line; line = next) {
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        f = fdopen(fd, "re");
+        if (!f)
+                return negative_errno();
+        TAKE_FD(fd);
+
+        while (getline(&line, &size, f) > 0) {
                 char *gid, *end;
 
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = '\0';
                 if (strncmp(line, "tty:", 4) != 0)
                         continue;
                 gid = strchr(line + 4, ':');   /* skip the password field */
@@ -93,7 +98,7 @@ static int rootfs_tty_gid(const char *root, uint32_t *ret_gid) {
                 *end = '\0';
                 return safe_atou32(gid, ret_gid);
         }
-        return -ENOENT;
+        return ferror(f) ? -EIO : -ENOENT;
 }
 
 /* devpts refuses a gid= that is not mapped in the VPS's user namespace, so take the

@@ -484,7 +484,9 @@ Test(launch, bounding_set_lacks_the_forbidden_capabilities) {
 
 Test(launch, init_is_born_in_the_given_cgroup) {
         char *argv[4];
-        struct vps_launch l = vps("cat /proc/self/cgroup >/tmp/cg; exec sleep 1000", argv);
+        /* Builtins only, so that the init stays the one process of its cgroup. */
+        struct vps_launch l = vps("while read -r line; do echo \"$line\"; done </proc/self/cgroup >/tmp/cg;"
+                                  "echo >/tmp/ready; exec sleep 1000", argv);
         char *cg, *procs = NULL, *inside, want[PATH_MAX], pid[16];
 
         make_cgroup();
@@ -494,15 +496,15 @@ Test(launch, init_is_born_in_the_given_cgroup) {
         cg = host_proc(t.pid, "cgroup");
         snprintf(want, sizeof(want), "0::/vps-launch-test-%d\n", (int) getpid());
         cr_assert_not_null(strstr(cg, want), "%s", cg);
+
+        /* Inside, its cgroup namespace is rooted at the VPS's cgroup. */
+        wait_for_file("ready");
+        inside = read_out("cg");
+        cr_assert(strncmp(inside, "0::/\n", 5) == 0 || strstr(inside, "\n0::/\n"), "%s", inside);
+
         cr_assert_eq(read_file_at(t.cgroup_fd, "cgroup.procs", 4096, &procs, NULL), 0);
         snprintf(pid, sizeof(pid), "%d\n", (int) t.pid);
         cr_assert_str_eq(procs, pid);
-
-        /* Inside, its cgroup namespace is rooted at the VPS's cgroup. */
-        wait_for_file("cg");
-        usleep(20000);
-        inside = read_out("cg");
-        cr_assert(strncmp(inside, "0::/\n", 5) == 0 || strstr(inside, "\n0::/\n"), "%s", inside);
         free(cg);
         free(procs);
         free(inside);
@@ -707,4 +709,65 @@ Test(launch, join_enters_the_same_namespaces_and_becomes_the_user) {
         cr_assert_eq(j.cap_eff, 0, "a plain user keeps no capability");
         cr_assert(strncmp(j.cgroup, "0::/\n", 5) == 0 || strstr(j.cgroup, "\n0::/\n"), "%s", j.cgroup);
         cr_assert_str_eq(j.pts, "/dev/pts/0");
+}
+
+Test(launch, no_host_descriptor_reaches_the_init) {
+        /* Not CLOEXEC on purpose: a careless caller's descriptor must still stay outside. */
+        int leak = open("/etc/hostname", O_RDONLY);
+        char *out;
+
+        cr_assert_geq(leak, 3);
+        /* ": " keeps sh as PID 1: ash would exec a last command in its own place. */
+        out = run_script("exec >/tmp/out 2>&1; ls /proc/1/fd; :");
+        cr_assert_str_eq(out, "0\n1\n2\n");
+        free(out);
+        close(leak);
+}
+
+struct pts_case {
+        const char *group;    /* the rootfs's /etc/group, or NULL for a FIFO there */
+        const char *idmap;
+        const char *want;     /* expected in the devpts superblock options, or NULL: no gid= */
+};
+
+Test(launch, devpts_group_follows_the_rootfs_and_the_table) {
+        static const struct pts_case cases[] = {
+                { "root:x:0:\ntty:x:7:\n", "u 0 196608 65536\ng 0 196608 65536\n", "gid=196615," },
+                { "root:x:0:\n", "u 0 196608 65536\ng 0 196608 65536\n", "gid=196613," },
+                /* A FIFO would block a plain open for ever: read non-blocking, skip it. */
+                { NULL, "u 0 196608 65536\ng 0 196608 65536\n", "gid=196613," },
+                /* Neither tty's gid nor 5 maps into the VPS: devpts gets no gid= at all. */
+                { "tty:x:7:\n", "u 0 196608 65536\ng 0 196608 5\n", NULL },
+        };
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/etc/group", t.dir);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char *argv[4], *out, *line;
+                struct vps_launch l = vps("exec >/tmp/out 2>&1; cat /proc/self/mountinfo", argv);
+                struct idmap *m = NULL;
+                int fd;
+
+                cr_assert_eq(unlink(path), 0);
+                if (cases[i].group) {
+                        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                        cr_assert_geq(fd, 0);
+                        cr_assert_eq(write_all(fd, cases[i].group, strlen(cases[i].group)), 0);
+                        close(fd);
+                } else
+                        cr_assert_eq(mkfifo(path, 0644), 0);
+                cr_assert_eq(idmap_parse(cases[i].idmap, "t", &m, NULL), 0);
+                l.idmap = m;
+
+                out = run(&l);
+                idmap_free(m);
+                line = mountinfo_line(out, "/dev/pts");
+                cr_assert_not_null(line, "case %zu", i);
+                if (cases[i].want)
+                        cr_assert_not_null(strstr(line, cases[i].want), "case %zu: %s", i, line);
+                else
+                        cr_assert_null(strstr(line, "gid="), "case %zu: %s", i, line);
+                free(line);
+                free(out);
+        }
 }
