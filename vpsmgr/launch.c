@@ -24,6 +24,7 @@
 #include "vpsmgr/netlo.h"
 #include "vpsmgr/ns.h"
 #include "vpsmgr/policy.h"
+#include "vpsmgr/step.h"
 
 #define TTY_GID_DEFAULT 5u   /* Debian's, and most distributions' */
 
@@ -163,35 +164,27 @@ static int child_setup(const struct launch_plan *p, const char **ret_step) {
         sigset_t all;
         int r;
 
-#define CHILD_STEP(call, name)                  \
-        do {                                    \
-                if ((call) < 0) {               \
-                        *ret_step = (name);     \
-                        return negative_errno(); \
-                }                               \
-        } while (0)
-
         /* The init starts with a clean slate, whatever the caller blocked or ignored. */
         for (int sig = 1; sig < _NSIG; sig++)
                 (void) signal(sig, SIG_DFL);
         sigemptyset(&all);
-        CHILD_STEP(sigprocmask(SIG_SETMASK, &all, NULL), "reset signal mask");
+        STEP(sigprocmask(SIG_SETMASK, &all, NULL), "reset signal mask");
         /* Own session: no host terminal can be the VPS's controlling terminal. */
-        CHILD_STEP(setsid(), "setsid");
+        STEP(setsid(), "setsid");
         umask(022);
 
         /* Become the VSU first, so that all that follows (the /dev tmpfs, its files) is
          * done, owned and permission-checked as root of the VPS, never as host root. Host
          * root's supplementary groups must go: they would stay host groups. */
-        CHILD_STEP(setresgid(0, 0, 0), "setresgid");
-        CHILD_STEP(setgroups(0, NULL), "setgroups");
-        CHILD_STEP(setresuid(0, 0, 0), "setresuid");
+        STEP(setresgid(0, 0, 0), "setresgid");
+        STEP(setgroups(0, NULL), "setgroups");
+        STEP(setresuid(0, 0, 0), "setresuid");
 
         r = mounts_setup(&p->mounts, ret_step);
         if (r < 0)
                 return r;
 
-        CHILD_STEP(sethostname(p->hostname, strlen(p->hostname)), "sethostname");
+        STEP(sethostname(p->hostname, strlen(p->hostname)), "sethostname");
         if (l->private_network) {
                 r = netlo_up();
                 if (r < 0) {
@@ -206,11 +199,10 @@ static int child_setup(const struct launch_plan *p, const char **ret_step) {
 
         /* No host descriptor but 0, 1, 2 may reach the VPS. CLOEXEC rather than closing:
          * init_fd and the report pipe must live until exec itself. */
-        CHILD_STEP(close_range(3, ~0U, CLOSE_RANGE_CLOEXEC), "close_range");
-        CHILD_STEP(execveat(l->init_fd, "", l->init_argv, p->envp, AT_EMPTY_PATH), "execveat");
+        STEP(close_range(3, ~0U, CLOSE_RANGE_CLOEXEC), "close_range");
+        STEP(execveat(l->init_fd, "", l->init_argv, p->envp, AT_EMPTY_PATH), "execveat");
         *ret_step = "execveat";
         return -EIO;
-#undef CHILD_STEP
 }
 
 static _noreturn_ void child_run(const struct launch_plan *p, int release_fd, int report_fd) {

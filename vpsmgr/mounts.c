@@ -10,15 +10,7 @@
 
 #include "common/macro.h"
 #include "vpsmgr/mounts.h"
-
-/* Stops at the first failure with the step's name (the bubblewrap habit). */
-#define STEP(call, name)                        \
-        do {                                    \
-                if ((call) < 0) {               \
-                        *ret_step = (name);     \
-                        return negative_errno(); \
-                }                               \
-        } while (0)
+#include "vpsmgr/step.h"
 
 /* Mounts a new instance of fstype on the directory name under dirfd. opts is a NULL-ended
  * list of key, value pairs (value NULL: a flag). With ret_fd, hands back the new mount's
@@ -77,9 +69,12 @@ static int bind_at(int dirfd, const char *name, const char *source, bool recursi
 
 /* A user namespace may not mknod, so the device nodes are the host's, bound onto empty
  * files: the kernel still checks every open against the node's own mode. */
-static const struct {
+/* An entry of /dev: its name, what it is made from, and the step that makes it. */
+struct dev_entry {
         const char *name, *source, *step;
-} dev_nodes[] = {
+};
+
+static const struct dev_entry dev_nodes[] = {
         { "null", "/dev/null", "bind /dev/null" },
         { "zero", "/dev/zero", "bind /dev/zero" },
         { "full", "/dev/full", "bind /dev/full" },
@@ -88,9 +83,8 @@ static const struct {
         { "tty", "/dev/tty", "bind /dev/tty" },
 };
 
-static const struct {
-        const char *name, *target, *step;
-} dev_links[] = {
+/* Symlinks: source is the link's target. */
+static const struct dev_entry dev_links[] = {
         { "fd", "/proc/self/fd", "symlink /dev/fd" },
         { "stdin", "/proc/self/fd/0", "symlink /dev/stdin" },
         { "stdout", "/proc/self/fd/1", "symlink /dev/stdout" },
@@ -119,7 +113,7 @@ static int dev_setup(int rootfd, const struct mounts_plan *p, const char **ret_s
                                node), dev_nodes[i].step);
         }
         for (size_t i = 0; i < ELEMENTSOF(dev_links); i++)
-                STEP(symlinkat(dev_links[i].target, dev, dev_links[i].name), dev_links[i].step);
+                STEP(symlinkat(dev_links[i].source, dev, dev_links[i].name), dev_links[i].step);
 
         /* A private devpts: the VPS's ptys are numbered from 0 and invisible to the host's
          * /dev/pts and to other VPSs. */

@@ -547,24 +547,31 @@ Test(launch, missing_root_is_reported_by_step) {
         launch_fails(&l, "bind root", ENOENT);
 }
 
+/* Removes the directory name from the rootfs and, with link, plants a symlink there. */
+static void break_mount_point(const char *name, const char *link) {
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/%s", t.dir, name);
+        cr_assert_eq(rmdir(path), 0);
+        if (link)
+                cr_assert_eq(symlink(link, path), 0);
+}
+
 Test(launch, root_without_proc_is_reported_by_step) {
-        char *argv[4], path[PATH_MAX];
+        char *argv[4];
         struct vps_launch l = vps("true", argv);
 
-        snprintf(path, sizeof(path), "%s/proc", t.dir);
-        cr_assert_eq(rmdir(path), 0);
+        break_mount_point("proc", NULL);
         launch_fails(&l, "mount /proc", ENOENT);
 }
 
+/* A VPS's root planting "dev -> /etc" must not get a tmpfs mounted on the host's /etc (or
+ * anywhere else). */
 Test(launch, symlinked_mount_point_is_refused) {
-        char *argv[4], path[PATH_MAX];
+        char *argv[4];
         struct vps_launch l = vps("true", argv);
 
-        /* A VPS's root planting "dev -> /etc" must not get a tmpfs mounted on the host's /etc
-         * (or anywhere else). */
-        snprintf(path, sizeof(path), "%s/dev", t.dir);
-        cr_assert_eq(rmdir(path), 0);
-        cr_assert_eq(symlink("/etc", path), 0);
+        break_mount_point("dev", "/etc");
         launch_fails(&l, "mount /dev", ENOTDIR);
 }
 
