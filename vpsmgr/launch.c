@@ -1,13 +1,12 @@
-/* vps_launch: plan on the host (maps, hostname, devpts group), clone into the new
- * namespaces, write the maps, release the child, and learn from a CLOEXEC pipe whether it
- * reached exec (EOF) or which step failed (one record). */
+/* vps_launch: plan on the host (maps, hostname; the host never reads the VPS's files), clone
+ * into the new namespaces, write the maps, release the child, and learn from a CLOEXEC pipe
+ * whether it reached exec (EOF) or which step failed (one record). */
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <linux/openat2.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
@@ -18,7 +17,6 @@
 #include "common/idmap.h"
 #include "common/log.h"
 #include "common/macro.h"
-#include "common/parse.h"
 #include "vpsmgr/launch.h"
 #include "vpsmgr/mounts.h"
 #include "vpsmgr/netlo.h"
@@ -26,13 +24,10 @@
 #include "vpsmgr/policy.h"
 #include "vpsmgr/step.h"
 
-#define TTY_GID_DEFAULT 5u   /* Debian's, and most distributions' */
-
 struct launch_plan {
         const struct vps_launch *l;
         uint64_t clone_flags;
         struct mounts_plan mounts;
-        char pts_gid[16];
         const char *hostname;
         char *const *envp;
         char *uid_map;
@@ -55,72 +50,6 @@ void vps_step_error_set(struct vps_step_error *e, const char *step, int r) {
         e->error = r < 0 ? -r : r;
 }
 
-/* The gid of "tty" in the VPS's own /etc/group, resolved inside the root so that a symlink
- * there cannot make us read a host file, and opened non-blocking so that a FIFO planted
- * there cannot hang the host. -ENOENT if there is none. */
-static int rootfs_tty_gid(const char *root, uint32_t *ret_gid) {
-        struct open_how how = {
-                .flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
-        _cleanup_close_ int rootfd = -1, fd = -1;
-        _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_free_ char *line = NULL;
-        size_t size = 0;
-        struct stat st;
-
-        rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0)
-                return negative_errno();
-        fd = (int) syscall(SYS_openat2, rootfd, "etc/group", &how, sizeof(how));
-        if (fd < 0)
-                return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADF;
-        f = fdopen(fd, "re");
-        if (!f)
-                return negative_errno();
-        TAKE_FD(fd);
-
-        while (getline(&line, &size, f) > 0) {
-                char *gid, *end;
-
-                if (strncmp(line, "tty:", 4) != 0)
-                        continue;
-                gid = strchr(line + 4, ':');   /* skip the password field */
-                if (!gid)
-                        return -EINVAL;
-                gid++;
-                end = strchr(gid, ':');
-                if (!end)
-                        return -EINVAL;
-                *end = '\0';
-                return safe_atou32(gid, ret_gid);
-        }
-        return ferror(f) ? -EIO : -ENOENT;
-}
-
-/* devpts refuses a gid= that is not mapped in the VPS's user namespace, so take the
- * rootfs's tty group, else 5, and leave the option out if neither maps (ptys then get
- * the opener's group, as without a tty group at all). */
-static void plan_pts_gid(struct launch_plan *p) {
-        uint32_t gid = TTY_GID_DEFAULT, alt;
-        int r;
-
-        r = rootfs_tty_gid(p->l->root, &gid);
-        if (r < 0 && r != -ENOENT)
-                log_debug_errno(r, "%s: no usable tty group in /etc/group, trying %u: %m",
-                                p->l->name, TTY_GID_DEFAULT);
-        if (r < 0)
-                gid = TTY_GID_DEFAULT;
-        if (idmap_to_alt(p->l->idmap, IDMAP_GID, gid, &alt) < 0)
-                return;
-        snprintf(p->pts_gid, sizeof(p->pts_gid), "%u", gid);
-        p->mounts.pts_gid = p->pts_gid;
-}
-
 static int launch_plan(const struct vps_launch *l, struct launch_plan *p, const char **ret_step) {
         static char *const empty_env[] = { NULL };
         uint32_t alt;
@@ -134,8 +63,8 @@ static int launch_plan(const struct vps_launch *l, struct launch_plan *p, const 
         p->l = l;
         p->clone_flags = NS_VPS_FLAGS | (l->private_network ? CLONE_NEWNET : 0);
         p->envp = l->init_envp ? l->init_envp : empty_env;
-        p->mounts.root = l->root;
         p->mounts.own_sysfs = l->private_network;
+        p->mounts.idmap = l->idmap;
 
         p->hostname = l->hostname ? l->hostname : l->name;
         *ret_step = "check hostname";
@@ -153,14 +82,13 @@ static int launch_plan(const struct vps_launch *l, struct launch_plan *p, const 
         r = idmap_kernel_map(l->idmap, IDMAP_GID, &p->gid_map);
         if (r < 0)
                 return r;
-
-        plan_pts_gid(p);
         return 0;
 }
 
 /* The child, from clone to exec. Only async-signal-safe calls: no allocation, no stdio. */
 static int child_setup(const struct launch_plan *p, const char **ret_step) {
         const struct vps_launch *l = p->l;
+        int rootfd = -1;   /* CLOEXEC: gone at exec, like every other descriptor */
         sigset_t all;
         int r;
 
@@ -173,14 +101,20 @@ static int child_setup(const struct launch_plan *p, const char **ret_step) {
         STEP(setsid(), "setsid");
         umask(022);
 
-        /* Become the VSU first, so that all that follows (the /dev tmpfs, its files) is
+        /* The host path to the root is the host's business: reach it while still host
+         * root's uid (holding capabilities in the new namespaces only). */
+        r = mounts_bind_root(l->root, &rootfd, ret_step);
+        if (r < 0)
+                return r;
+
+        /* Then become the VSU, so that all that follows (the /dev tmpfs, its files) is
          * done, owned and permission-checked as root of the VPS, never as host root. Host
          * root's supplementary groups must go: they would stay host groups. */
         STEP(setresgid(0, 0, 0), "setresgid");
         STEP(setgroups(0, NULL), "setgroups");
         STEP(setresuid(0, 0, 0), "setresuid");
 
-        r = mounts_setup(&p->mounts, ret_step);
+        r = mounts_setup(rootfd, &p->mounts, ret_step);
         if (r < 0)
                 return r;
 
@@ -235,9 +169,22 @@ static void kill_and_reap(int pidfd) {
                 ;
 }
 
-/* EOF: the child exec'd (the pipe was CLOEXEC). A record: it failed at e->step. */
-static int read_report(int fd, struct vps_step_error *e, const char **ret_step) {
+/* EOF: the child exec'd (the pipe was CLOEXEC). A record: it failed at e->step. Nothing
+ * within the timeout: it hangs, and the caller kills it. The poll restarts its full timeout
+ * after a signal; a caller interrupted that often has other problems. */
+static int read_report(int fd, unsigned timeout_ms, struct vps_step_error *e, const char **ret_step) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
         ssize_t n;
+        int r;
+
+        do
+                r = poll(&p, 1, (int) MIN(timeout_ms, (unsigned) INT_MAX));
+        while (r < 0 && errno == EINTR);
+        *ret_step = "wait for init";
+        if (r < 0)
+                return negative_errno();
+        if (r == 0)
+                return -ETIMEDOUT;
 
         do
                 n = read(fd, e, sizeof(*e));
@@ -299,7 +246,7 @@ int vps_launch(const struct vps_launch *l, struct vps_launch_result *ret,
         }
         release[1] = safe_close(release[1]);
 
-        r = read_report(report[0], &child_error, &step);
+        r = read_report(report[0], l->timeout_ms ?: VPS_LAUNCH_TIMEOUT_MS, &child_error, &step);
         if (r < 0)
                 goto out_kill;
 

@@ -17,11 +17,13 @@ struct vps_launch {
         const struct idmap *idmap;   /* must map vuid 0 and vgid 0 */
         const char *hostname;        /* NULL: the name */
         int init_fd;                 /* the static init binary, O_PATH or O_RDONLY, O_CLOEXEC;
-                                      * exec'd as is, never looked up in the VPS */
+                                      * exec'd as is, never looked up in the VPS. The init
+                                      * gets the caller's fds 0, 1, 2 and no other. */
         char *const *init_argv;      /* argv[0] required */
         char *const *init_envp;      /* NULL: empty environment */
         int cgroup_fd;               /* the VPS's cgroup2 directory, or -1 to stay in ours */
         bool private_network;        /* own network namespace with only lo, up */
+        unsigned timeout_ms;         /* from clone to exec; 0: VPS_LAUNCH_TIMEOUT_MS */
 };
 
 struct vps_launch_result {
@@ -37,6 +39,10 @@ struct vps_step_error {
         char step[64];
         int error;                   /* positive errno */
 };
+
+/* How long the child may take from clone to exec before it is given up as hung (a root on
+ * a vpsfs that does not answer): it is then killed and the step is "wait for init". */
+#define VPS_LAUNCH_TIMEOUT_MS 30000
 
 /* Starts the init. Returns once it has been exec'd (or failed): 0 with *ret filled, or -errno
  * with *ret_error (if not NULL) naming the step. On failure the child has been killed and

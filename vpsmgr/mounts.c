@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "common/macro.h"
+#include "common/idmap.h"
 #include "vpsmgr/mounts.h"
+#include "vpsmgr/rootfs.h"
 #include "vpsmgr/step.h"
 
 /* Mounts a new instance of fstype on the directory name under dirfd. opts is a NULL-ended
@@ -92,11 +94,37 @@ static const struct dev_entry dev_links[] = {
         { "ptmx", "pts/ptmx", "symlink /dev/ptmx" },
 };
 
+/* Decimal digits of v into buf (at least 11 bytes): snprintf is not async-signal-safe. */
+static const char *format_u32(uint32_t v, char *buf, size_t size) {
+        char *p = buf + size;
+
+        *--p = '\0';
+        do
+                *--p = (char) ('0' + v % 10);
+        while ((v /= 10) && p > buf);
+        return p;
+}
+
+/* devpts refuses a gid= that the VPS's user namespace does not map, so take the rootfs's tty
+ * group, else 5 (Debian's and most distributions'), and leave the option out if neither
+ * maps: ptys then get their opener's group, as on a system without a tty group. */
+static const char *pts_gid(int rootfd, const struct idmap *m, char *buf, size_t size) {
+        uint32_t gid, alt;
+
+        if (rootfs_tty_gid(rootfd, &gid) < 0)
+                gid = 5;
+        if (idmap_to_alt(m, IDMAP_GID, gid, &alt) < 0)
+                return NULL;
+        return format_u32(gid, buf, size);
+}
+
 static int dev_setup(int rootfd, const struct mounts_plan *p, const char **ret_step) {
         static const char *const dev_opts[] = { "mode", "0755", "size", "64k", NULL };
         static const char *const shm_opts[] = { "mode", "1777", NULL };
+        char gid_buf[16];
+        const char *gid = pts_gid(rootfd, p->idmap, gid_buf, sizeof(gid_buf));
         const char *pts_opts[] = { "newinstance", NULL, "ptmxmode", "0666", "mode", "0620",
-                                   p->pts_gid ? "gid" : NULL, p->pts_gid, NULL };
+                                   gid ? "gid" : NULL, gid, NULL };
         _cleanup_close_ int dev = -1;
 
         STEP(fs_mount_at(rootfd, "dev", "tmpfs", dev_opts,
@@ -126,20 +154,25 @@ static int dev_setup(int rootfd, const struct mounts_plan *p, const char **ret_s
         return 0;
 }
 
-int mounts_setup(const struct mounts_plan *p, const char **ret_step) {
-        static const unsigned ro_attrs =
-                MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-        _cleanup_close_ int rootfd = -1;
-        int r;
+int mounts_bind_root(const char *root, int *ret_rootfd, const char **ret_step) {
+        int rootfd;
 
         /* Nothing we mount may propagate back into the host's namespace. */
         STEP(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "make / private");
 
         /* pivot_root needs the new root to be a mount point; a recursive bind of it onto
          * itself makes it one (a vpsfs mount already is, and binding it again is harmless). */
-        STEP(mount(p->root, p->root, NULL, MS_BIND | MS_REC, NULL), "bind root");
-        rootfd = open(p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        STEP(mount(root, root, NULL, MS_BIND | MS_REC, NULL), "bind root");
+        rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         STEP(rootfd, "open root");
+        *ret_rootfd = rootfd;
+        return 0;
+}
+
+int mounts_setup(int rootfd, const struct mounts_plan *p, const char **ret_step) {
+        static const unsigned ro_attrs =
+                MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+        int r;
 
         STEP(fs_mount_at(rootfd, "proc", "proc", NULL,
                          MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL), "mount /proc");

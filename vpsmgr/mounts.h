@@ -4,16 +4,24 @@
 
 #include <stdbool.h>
 
+struct idmap;
+
 struct mounts_plan {
-        const char *root;     /* host path of the directory that becomes / */
         bool own_sysfs;       /* a new sysfs (needs a network namespace of the VPS's own);
                                * otherwise the host's /sys is bound read-only */
-        const char *pts_gid;  /* devpts gid= (decimal, mapped in the VPS), or NULL */
+        const struct idmap *idmap;  /* to choose a devpts group the VPS maps */
 };
 
-/* Runs in the child, inside its new user and mount namespaces, as the VPS's root: makes every
- * mount private, builds the view under p->root, pivots into it and detaches the host's tree.
- * Mount points inside the root are opened with O_NOFOLLOW, so a symlink planted in the
- * root cannot send a mount elsewhere. Returns 0 or -errno with the failing step in
- * *ret_step (a static string). Async-signal-safe: no allocation. */
-int mounts_setup(const struct mounts_plan *p, const char **ret_step);
+/* Both run in the child, inside its new user and mount namespaces, and are async-signal-safe
+ * (no allocation). On failure they return -errno with the failing step in *ret_step (a
+ * static string). */
+
+/* Makes every mount private and binds root (a host path) onto itself, so that it is a mount
+ * point pivot_root accepts; hands back an O_PATH descriptor of it. Called before the child
+ * becomes the VSU: the host path up to the root need not be searchable by the VPS. */
+int mounts_bind_root(const char *root, int *ret_rootfd, const char **ret_step);
+
+/* As the VSU: mounts /proc, /sys, /dev (nodes, links, /dev/pts, /dev/shm) in the tree under
+ * rootfd, pivots into it and detaches the host's tree. Mount points inside the root are
+ * opened with O_NOFOLLOW, so a symlink planted in the root cannot send a mount elsewhere. */
+int mounts_setup(int rootfd, const struct mounts_plan *p, const char **ret_step);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -39,7 +40,8 @@ static const char *const applets[] = {
 };
 
 static struct {
-        char dir[64];        /* the rootfs */
+        char dir[64];        /* temporary directory, 0700 like the state directory may be */
+        char root[80];       /* the rootfs in it */
         int busybox_fd;
         struct idmap *idmap;
         int pidfd;           /* the launched init */
@@ -47,7 +49,9 @@ static struct {
         pid_t helper;        /* the join test's forked child */
         char cgroup[PATH_MAX];
         int cgroup_fd;
-} t = { .busybox_fd = -1, .pidfd = -1, .cgroup_fd = -1 };
+        char fuse_mnt[96];   /* a FUSE mount that never answers */
+        int fuse_fd;
+} t = { .busybox_fd = -1, .pidfd = -1, .cgroup_fd = -1, .fuse_fd = -1 };
 
 static int copy_busybox(int dirfd) {
         _cleanup_close_ int in = -1, out = -1;
@@ -82,10 +86,12 @@ static int make_rootfs(void) {
                 t.dir[0] = '\0';
                 return -errno;
         }
-        /* mkdtemp's 0700 would keep out the VSU, who is not host root. */
-        if (chmod(t.dir, 0755) < 0)
+        /* The rootfs's own top must admit the VSU, who is not host root; the 0700 directory
+         * above it need not (the launcher reaches the root as host root's uid). */
+        snprintf(t.root, sizeof(t.root), "%s/rootfs", t.dir);
+        if (mkdir(t.root, 0) < 0 || chmod(t.root, 0755) < 0)
                 return -errno;
-        dirfd = open(t.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        dirfd = open(t.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dirfd < 0)
                 return -errno;
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
@@ -154,6 +160,10 @@ static void teardown(void) {
         }
         t.cgroup_fd = safe_close(t.cgroup_fd);
         t.busybox_fd = safe_close(t.busybox_fd);
+        if (t.fuse_mnt[0])
+                umount2(t.fuse_mnt, MNT_DETACH);
+        t.fuse_mnt[0] = '\0';
+        t.fuse_fd = safe_close(t.fuse_fd);
         if (t.dir[0])
                 nftw(t.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
         t.dir[0] = '\0';
@@ -193,7 +203,7 @@ static struct vps_launch vps(const char *script, char **argv) {
         argv[3] = NULL;
         return (struct vps_launch) {
                 .name = "web1",
-                .root = t.dir,
+                .root = t.root,
                 .idmap = t.idmap,
                 .init_fd = t.busybox_fd,
                 .init_argv = argv,
@@ -232,7 +242,7 @@ static char *read_out(const char *name) {
         char *text = NULL;
         int dirfd;
 
-        snprintf(path, sizeof(path), "%s/tmp", t.dir);
+        snprintf(path, sizeof(path), "%s/tmp", t.root);
         dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         cr_assert_geq(dirfd, 0);
         cr_assert_eq(read_file_at(dirfd, name, 1 << 20, &text, NULL), 0, "no %s/%s", path, name);
@@ -260,7 +270,7 @@ static char *run_script(const char *script) {
 static void wait_for_file(const char *name) {
         char path[PATH_MAX];
 
-        snprintf(path, sizeof(path), "%s/tmp/%s", t.dir, name);
+        snprintf(path, sizeof(path), "%s/tmp/%s", t.root, name);
         for (int i = 0; i < TIMEOUT_MS / 10; i++) {
                 if (access(path, F_OK) == 0)
                         return;
@@ -517,7 +527,7 @@ static bool mounts_under_rootfs(void) {
         bool found;
 
         cr_assert_eq(read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &text, NULL), 0);
-        found = strstr(text, t.dir) != NULL;
+        found = strstr(text, t.root) != NULL;
         free(text);
         return found;
 }
@@ -551,7 +561,7 @@ Test(launch, missing_root_is_reported_by_step) {
 static void break_mount_point(const char *name, const char *link) {
         char path[PATH_MAX];
 
-        snprintf(path, sizeof(path), "%s/%s", t.dir, name);
+        snprintf(path, sizeof(path), "%s/%s", t.root, name);
         cr_assert_eq(rmdir(path), 0);
         if (link)
                 cr_assert_eq(symlink(link, path), 0);
@@ -575,6 +585,26 @@ Test(launch, symlinked_mount_point_is_refused) {
         launch_fails(&l, "mount /dev", ENOTDIR);
 }
 
+/* A root on a FUSE file system whose daemon never answers (a hung vpsfs): the child blocks on
+ * its first look-up inside the root, and the launch gives up instead of hanging the host. */
+Test(launch, root_that_does_not_answer_times_out) {
+        char *argv[4], opts[128];
+        struct vps_launch l = vps("true", argv);
+
+        skip_unless_fuse();
+        t.fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+        cr_assert_geq(t.fuse_fd, 0);
+        snprintf(t.fuse_mnt, sizeof(t.fuse_mnt), "%s/hung", t.dir);
+        cr_assert_eq(mkdir(t.fuse_mnt, 0755), 0);
+        snprintf(opts, sizeof(opts), "fd=%d,rootmode=40755,user_id=0,group_id=0,allow_other",
+                 t.fuse_fd);
+        cr_assert_eq(mount("launch-test", t.fuse_mnt, "fuse", MS_NOSUID | MS_NODEV, opts), 0,
+                     "mount fuse: %s", strerror(errno));
+        l.root = t.fuse_mnt;
+        l.timeout_ms = 300;
+        launch_fails(&l, "wait for init", ETIMEDOUT);
+}
+
 Test(launch, init_that_cannot_be_executed_is_reported_by_step) {
         char *argv[4];
         struct vps_launch l = vps("true", argv);
@@ -582,7 +612,7 @@ Test(launch, init_that_cannot_be_executed_is_reported_by_step) {
         int fd;
 
         /* A 0644 file: the kernel's exec permission check fails, after every other step. */
-        snprintf(path, sizeof(path), "%s/etc/group", t.dir);
+        snprintf(path, sizeof(path), "%s/etc/group", t.root);
         fd = open(path, O_PATH | O_CLOEXEC);
 
         cr_assert_geq(fd, 0);
@@ -672,6 +702,16 @@ static void join_and_check(bool private_network) {
         l.hostname = "joined";
         l.private_network = private_network;
         launch_ok(&l);
+        /* The init is sh until it execs sleep: wait, so that what the joiner sees is fixed. */
+        for (int i = 0; i < TIMEOUT_MS / 10; i++) {
+                char *comm = host_proc(t.pid, "comm");
+                bool asleep = strcmp(comm, "sleep\n") == 0;
+
+                free(comm);
+                if (asleep)
+                        break;
+                usleep(10000);
+        }
 
         cr_assert_eq(pipe2(pipefd, O_CLOEXEC), 0);
         /* setns into a user namespace wants a single-threaded caller: a fresh fork is one. */
@@ -750,6 +790,8 @@ Test(launch, devpts_group_follows_the_rootfs_and_the_table) {
         static const struct pts_case cases[] = {
                 { "root:x:0:\ntty:x:7:\n", "u 0 196608 65536\ng 0 196608 65536\n", "gid=196615," },
                 { "root:x:0:\n", "u 0 196608 65536\ng 0 196608 65536\n", "gid=196613," },
+                { "root:x:0:\ntty:x:7", "u 0 196608 65536\ng 0 196608 65536\n", "gid=196615," },
+                { "ttyx:x:9:\ntty:x:abc:\n", "u 0 196608 65536\ng 0 196608 65536\n", "gid=196613," },
                 /* A FIFO would block a plain open for ever: read non-blocking, skip it. */
                 { NULL, "u 0 196608 65536\ng 0 196608 65536\n", "gid=196613," },
                 /* Neither tty's gid nor 5 maps into the VPS: devpts gets no gid= at all. */
@@ -757,7 +799,7 @@ Test(launch, devpts_group_follows_the_rootfs_and_the_table) {
         };
         char path[PATH_MAX];
 
-        snprintf(path, sizeof(path), "%s/etc/group", t.dir);
+        snprintf(path, sizeof(path), "%s/etc/group", t.root);
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 char *argv[4], *out, *line;
                 struct vps_launch l = vps("exec >/tmp/out 2>&1; cat /proc/self/mountinfo", argv);
