@@ -1,5 +1,5 @@
 /* vps_launch: plan on the host (maps, hostname; the host never reads the VPS's files), clone
- * into the new namespaces, write the maps, release the child, and learn from a CLOEXEC pipe
+ * into the new namespaces, write the maps, release the child, and learn from a CLOEXEC socket
  * whether it reached exec (EOF) or which step failed (one record). */
 #include <fcntl.h>
 #include <grp.h>
@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -132,14 +133,16 @@ static int child_setup(const struct launch_plan *p, const char **ret_step) {
                 return r;
 
         /* No host descriptor but 0, 1, 2 may reach the VPS. CLOEXEC rather than closing:
-         * init_fd and the report pipe must live until exec itself. */
+         * init_fd and the sync socket must live until exec itself. */
         STEP(close_range(3, ~0U, CLOSE_RANGE_CLOEXEC), "close_range");
         STEP(execveat(l->init_fd, "", l->init_argv, p->envp, AT_EMPTY_PATH), "execveat");
         *ret_step = "execveat";
         return -EIO;
 }
 
-static _noreturn_ void child_run(const struct launch_plan *p, int release_fd, int report_fd) {
+/* The child's end of the sync socket: a one-byte release from the parent comes in, and
+ * either nothing (it closes at exec) or one failure record goes out. */
+static _noreturn_ void child_run(const struct launch_plan *p, int sync_fd) {
         struct vps_step_error e = {};
         const char *step = "setup";
         ssize_t n;
@@ -149,15 +152,15 @@ static _noreturn_ void child_run(const struct launch_plan *p, int release_fd, in
         /* Until the parent has written the maps we are nobody in the new namespace. EOF
          * means it gave up (or died): leave quietly. */
         do
-                n = read(release_fd, &c, 1);
+                n = recv(sync_fd, &c, 1, 0);
         while (n < 0 && errno == EINTR);
         if (n != 1)
                 _exit(EXIT_FAILURE);
 
         r = child_setup(p, &step);
         vps_step_error_set(&e, step, r);
-        /* One record, below PIPE_BUF: written atomically or not at all. */
-        (void) !write(report_fd, &e, sizeof(e));
+        /* One datagram; MSG_NOSIGNAL: a parent that died must not kill us with SIGPIPE. */
+        (void) !send(sync_fd, &e, sizeof(e), MSG_NOSIGNAL);
         _exit(127);
 }
 
@@ -169,7 +172,7 @@ static void kill_and_reap(int pidfd) {
                 ;
 }
 
-/* EOF: the child exec'd (the pipe was CLOEXEC). A record: it failed at e->step. Nothing
+/* EOF: the child exec'd (its end of the socket was CLOEXEC). A record: it failed at e->step. Nothing
  * within the timeout: it hangs, and the caller kills it. The poll restarts its full timeout
  * after a signal; a caller interrupted that often has other problems. */
 static int read_report(int fd, unsigned timeout_ms, struct vps_step_error *e, const char **ret_step) {
@@ -187,7 +190,7 @@ static int read_report(int fd, unsigned timeout_ms, struct vps_step_error *e, co
                 return -ETIMEDOUT;
 
         do
-                n = read(fd, e, sizeof(*e));
+                n = recv(fd, e, sizeof(*e), 0);
         while (n < 0 && errno == EINTR);
         if (n == 0)
                 return 0;
@@ -205,7 +208,7 @@ int vps_launch(const struct vps_launch *l, struct vps_launch_result *ret,
                struct vps_step_error *ret_error) {
         _cleanup_(launch_plan_done) struct launch_plan plan = {};
         _cleanup_close_ int pidfd = -1;
-        int report[2] = { -1, -1 }, release[2] = { -1, -1 };
+        int sync[2] = { -1, -1 };
         struct vps_step_error child_error = {};
         const char *step = NULL;
         pid_t pid = 0;
@@ -215,8 +218,10 @@ int vps_launch(const struct vps_launch *l, struct vps_launch_result *ret,
         if (r < 0)
                 goto out;
 
-        step = "pipe";
-        if (pipe2(report, O_CLOEXEC) < 0 || pipe2(release, O_CLOEXEC) < 0) {
+        /* SEQPACKET: records keep their boundaries, EOF tells exec, and send() can refuse
+         * SIGPIPE should the other side be gone (a pipe could not). */
+        step = "socketpair";
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0) {
                 r = negative_errno();
                 goto out;
         }
@@ -228,25 +233,22 @@ int vps_launch(const struct vps_launch *l, struct vps_launch_result *ret,
                 goto out;
         }
         if (pid == 0) {
-                report[0] = safe_close(report[0]);
-                release[1] = safe_close(release[1]);
-                child_run(&plan, release[0], report[1]);
+                sync[0] = safe_close(sync[0]);
+                child_run(&plan, sync[1]);
         }
-        report[1] = safe_close(report[1]);
-        release[0] = safe_close(release[0]);
+        sync[1] = safe_close(sync[1]);
 
         r = ns_write_maps(pid, plan.uid_map, plan.gid_map, &step);
         if (r < 0)
                 goto out_kill;
 
         step = "release child";
-        if (write(release[1], "x", 1) != 1) {
+        if (send(sync[0], "x", 1, MSG_NOSIGNAL) != 1) {
                 r = negative_errno();
                 goto out_kill;
         }
-        release[1] = safe_close(release[1]);
 
-        r = read_report(report[0], l->timeout_ms ?: VPS_LAUNCH_TIMEOUT_MS, &child_error, &step);
+        r = read_report(sync[0], l->timeout_ms ?: VPS_LAUNCH_TIMEOUT_MS, &child_error, &step);
         if (r < 0)
                 goto out_kill;
 
@@ -258,10 +260,8 @@ int vps_launch(const struct vps_launch *l, struct vps_launch_result *ret,
 out_kill:
         kill_and_reap(pidfd);
 out:
-        safe_close(report[0]);
-        safe_close(report[1]);
-        safe_close(release[0]);
-        safe_close(release[1]);
+        safe_close(sync[0]);
+        safe_close(sync[1]);
         if (r < 0)
                 vps_step_error_set(ret_error, step, r);
         return r;
