@@ -605,6 +605,17 @@ Test(launch, root_that_does_not_answer_times_out) {
         launch_fails(&l, "wait for init", ETIMEDOUT);
 }
 
+Test(launch, cgroup_that_is_not_a_cgroup_is_reported_by_step) {
+        char *argv[4];
+        struct vps_launch l = vps("true", argv);
+        int fd = open(t.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        cr_assert_geq(fd, 0);
+        l.cgroup_fd = fd;
+        launch_fails(&l, "clone3", EBADF);
+        close(fd);
+}
+
 Test(launch, init_that_cannot_be_executed_is_reported_by_step) {
         char *argv[4];
         struct vps_launch l = vps("true", argv);
