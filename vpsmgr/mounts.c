@@ -8,8 +8,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "common/macro.h"
 #include "common/idmap.h"
+#include "common/macro.h"
 #include "vpsmgr/mounts.h"
 #include "vpsmgr/rootfs.h"
 #include "vpsmgr/step.h"
@@ -69,13 +69,13 @@ static int bind_at(int dirfd, const char *name, const char *source, bool recursi
         return bind_onto(source, recursive, attrs, target);
 }
 
-/* A user namespace may not mknod, so the device nodes are the host's, bound onto empty
- * files: the kernel still checks every open against the node's own mode. */
 /* An entry of /dev: its name, what it is made from, and the step that makes it. */
 struct dev_entry {
         const char *name, *source, *step;
 };
 
+/* A user namespace may not mknod, so the device nodes are the host's, bound onto empty
+ * files: the kernel still checks every open against the node's own mode. */
 static const struct dev_entry dev_nodes[] = {
         { "null", "/dev/null", "bind /dev/null" },
         { "zero", "/dev/zero", "bind /dev/zero" },

@@ -840,3 +840,30 @@ Test(launch, devpts_group_follows_the_rootfs_and_the_table) {
                 free(out);
         }
 }
+
+/* exec on a VPS whose init has just died: a clear "setns" failure, not a half-joined process. */
+Test(launch, join_of_a_dead_init_is_refused) {
+        char *argv[4];
+        struct vps_launch l = vps("true", argv);
+        struct pollfd p;
+        siginfo_t si = {};
+        int status;
+
+        launch_ok(&l);
+        p = (struct pollfd) { .fd = t.pidfd, .events = POLLIN };
+        cr_assert_eq(poll(&p, 1, TIMEOUT_MS), 1);
+        cr_assert_eq(waitid((idtype_t) P_PIDFD_COMPAT, (id_t) t.pidfd, &si, WEXITED), 0);
+
+        t.helper = fork();
+        cr_assert_geq(t.helper, 0);
+        if (t.helper == 0) {
+                struct vps_step_error e = {};
+                int r = vps_join(t.pidfd, -1, &e);
+
+                _exit(r == -ESRCH && strcmp(e.step, "setns") == 0 && e.error == ESRCH ? 0 : 1);
+        }
+        cr_assert_eq(waitpid(t.helper, &status, 0), t.helper);
+        t.helper = 0;
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "vps_join did not fail with setns: ESRCH");
+        t.pidfd = safe_close(t.pidfd);
+}
