@@ -67,8 +67,10 @@ struct vps_identity {
 };
 
 /* In the child forked after vps_join: applies the VPS's privilege policy (bounding set),
- * changes to /, and takes the identity (groups, gid, then uid: a non-root uid ends with no
- * capabilities). Returns 0 or -errno with the step. */
+ * changes to /, becomes the namespace's root (setns leaves host root's unmapped uid, from
+ * which the kernel would not drop capabilities on a uid change), then takes the identity:
+ * groups, gid, uid. A non-root uid so ends with no capabilities; uid 0 keeps the VPS's
+ * root powers minus the bounding set. Returns 0 or -errno with the step. */
 int vps_become(const struct vps_identity *id, struct vps_step_error *ret_error);
 
 /* Fills e (if not NULL) with step and -r. */
