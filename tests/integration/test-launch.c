@@ -605,31 +605,38 @@ Test(launch, root_that_does_not_answer_times_out) {
         launch_fails(&l, "wait for init", ETIMEDOUT);
 }
 
-Test(launch, cgroup_that_is_not_a_cgroup_is_reported_by_step) {
-        char *argv[4];
-        struct vps_launch l = vps("true", argv);
-        int fd = open(t.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+struct fd_case {
+        const char *path;   /* in the rootfs */
+        int flags;
+        bool as_cgroup;     /* passed as cgroup_fd, else as init_fd */
+        const char *step;
+        int error;
+};
 
-        cr_assert_geq(fd, 0);
-        l.cgroup_fd = fd;
-        launch_fails(&l, "clone3", EBADF);
-        close(fd);
-}
+Test(launch, unusable_descriptors_are_reported_by_step) {
+        static const struct fd_case cases[] = {
+                /* A directory that is no cgroup2 directory: clone3 refuses it. */
+                { ".", O_RDONLY | O_DIRECTORY, true, "clone3", EBADF },
+                /* A 0644 file as init: the kernel's exec permission check fails, after every
+                 * other step has been done. */
+                { "etc/group", O_PATH, false, "execveat", EACCES },
+        };
 
-Test(launch, init_that_cannot_be_executed_is_reported_by_step) {
-        char *argv[4];
-        struct vps_launch l = vps("true", argv);
-        char path[PATH_MAX];
-        int fd;
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char *argv[4], path[PATH_MAX];
+                struct vps_launch l = vps("true", argv);
+                int fd;
 
-        /* A 0644 file: the kernel's exec permission check fails, after every other step. */
-        snprintf(path, sizeof(path), "%s/etc/group", t.root);
-        fd = open(path, O_PATH | O_CLOEXEC);
-
-        cr_assert_geq(fd, 0);
-        l.init_fd = fd;
-        launch_fails(&l, "execveat", EACCES);
-        close(fd);
+                snprintf(path, sizeof(path), "%s/%s", t.root, cases[i].path);
+                fd = open(path, cases[i].flags | O_CLOEXEC);
+                cr_assert_geq(fd, 0);
+                if (cases[i].as_cgroup)
+                        l.cgroup_fd = fd;
+                else
+                        l.init_fd = fd;
+                launch_fails(&l, cases[i].step, cases[i].error);
+                close(fd);
+        }
 }
 
 Test(launch, table_without_root_is_refused_before_anything_is_done) {
