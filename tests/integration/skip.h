@@ -5,8 +5,10 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cgroup.h"
@@ -41,4 +43,19 @@ static inline void skip_unless_cgroup2(void) {
                 cr_skip_test("needs a writable cgroup2 mount (%s)", strerror(r));
         }
         free(root);
+}
+
+/* Creating a user namespace can be forbidden (max_user_namespaces = 0, a seccomp policy of
+ * the container we run in): try it in a throw-away child. */
+static inline void skip_unless_userns(void) {
+        int status = 0;
+        pid_t pid;
+
+        skip_unless_root();
+        pid = fork();
+        if (pid == 0)
+                _exit(unshare(CLONE_NEWUSER) < 0 ? 1 : 0);
+        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+            WEXITSTATUS(status) != 0)
+                cr_skip_test("needs user namespaces (unshare(CLONE_NEWUSER) fails)");
 }

@@ -1,0 +1,11 @@
+/* What the launcher reads from the VPS's own files. It reads them in the child, under the
+ * start timeout, so that a root that does not answer (a hung vpsfs) cannot hang the host. */
+#pragma once
+
+#include <stdint.h>
+
+/* The gid of group "tty" in rootfd's etc/group. The file is resolved inside the root (a
+ * symlink there cannot lead to a host file), opened non-blocking (a FIFO cannot hang us) and
+ * must be a regular file; it is streamed without allocation. -ENOENT if there is no tty
+ * group, -EINVAL if its line is malformed. Async-signal-safe. */
+int rootfs_tty_gid(int rootfd, uint32_t *ret_gid);
