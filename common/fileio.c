@@ -74,7 +74,8 @@ int read_file_at(int dirfd, const char *name, size_t max_size, char **ret_data, 
         size_t size = 0, allocated = 0;
         struct stat st;
 
-        fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        /* Non-blocking: a FIFO planted where a file belongs must not hang us at open(). */
+        fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return negative_errno();
         if (fstat(fd, &st) < 0)

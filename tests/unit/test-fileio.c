@@ -100,3 +100,10 @@ Test(fileio, write_string_only_to_existing_files) {
         cr_assert_eq(symlinkat("knob", dirfd_, "link"), 0);
         cr_expect_eq(write_string_at(dirfd_, "link", "1"), -ELOOP);
 }
+
+Test(fileio, read_refuses_fifo_without_blocking) {
+        char *data = NULL;
+
+        cr_assert_eq(mkfifoat(dirfd_, "fifo", 0600), 0);
+        cr_expect_eq(read_file_at(dirfd_, "fifo", 100, &data, NULL), -EBADF);
+}
