@@ -42,6 +42,15 @@ int args_next(const char *verb, int argc, char **argv, const char *shortopts,
         return fail("%s: option '%s' needs a value", verb, argv[optind - 1]);
 }
 
+int args_no_options(const char *verb, int argc, char **argv) {
+        static const struct option none[] = { {} };
+        int c;
+
+        args_reset();
+        c = args_next(verb, argc, argv, "", none);
+        return c == -1 ? 0 : c < 0 ? c : -EINVAL;
+}
+
 int args_positional(const char *verb, int argc, char **argv, int min, int max,
                     const char *what_missing) {
         int n = argc - optind;

@@ -15,6 +15,9 @@ void args_reset(void);
 int args_next(const char *verb, int argc, char **argv, const char *shortopts,
               const struct option *longopts);
 
+/* For a verb without options of its own: refuses any option. */
+int args_no_options(const char *verb, int argc, char **argv);
+
 /* The positional arguments left after the options must number between min and max:
  * otherwise logs "VERB: missing NAME" (what_missing) or "VERB: unexpected argument 'X'"
  * and returns -EINVAL. */

@@ -130,15 +130,7 @@ static int destroy_run(const struct vpsmgr_context *ctx, int argc, char **argv) 
                         return c < 0 ? c : -EINVAL;
                 force = true;
         }
-        r = args_positional("destroy", argc, argv, 1, 1, "NAME");
-        if (r < 0)
-                return r;
-        name = argv[optind];
-        r = args_vps_name(name);
-        if (r >= 0)
-                r = args_require_root();
-        if (r >= 0)
-                r = vps_open(ctx, name, &root_fd, &vps_fd);
+        r = vps_open_from_args(ctx, "destroy", argc, argv, &name, &root_fd, &vps_fd);
         if (r < 0)
                 return r;
 

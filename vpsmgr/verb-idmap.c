@@ -27,26 +27,16 @@ static void json_extents(struct json *j, const struct idmap_list *l) {
 }
 
 static int idmap_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
-        static const struct option options[] = { {} };
         _cleanup_close_ int root_fd = -1, vps_fd = -1;
         _cleanup_idmap_ struct idmap *m = NULL;
         _cleanup_free_ char *error = NULL, *text = NULL;
         const char *name;
         struct json j;
-        int c, r;
+        int r;
 
-        args_reset();
-        while ((c = args_next("idmap", argc, argv, "", options)) != -1)
-                return c < 0 ? c : -EINVAL;
-        r = args_positional("idmap", argc, argv, 1, 1, "NAME");
-        if (r < 0)
-                return r;
-        name = argv[optind];
-        r = args_vps_name(name);
+        r = args_no_options("idmap", argc, argv);
         if (r >= 0)
-                r = args_require_root();
-        if (r >= 0)
-                r = vps_open(ctx, name, &root_fd, &vps_fd);
+                r = vps_open_from_args(ctx, "idmap", argc, argv, &name, &root_fd, &vps_fd);
         if (r < 0)
                 return r;
         r = idmap_load_at(vps_fd, "idmap", &m, &error);

@@ -62,18 +62,16 @@ static void json_row(struct json *j, const struct vps_info *i) {
 }
 
 static int list_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
-        static const struct option options[] = { {} };
         _cleanup_close_ int root_fd = -1;
         _cleanup_names_ char **names = NULL;
         _cleanup_pool_ struct pool *pool = NULL;
         _cleanup_free_ char *error = NULL;
-        int c, r, width = 4;
+        int r, width = 4;
         struct json j;
 
-        args_reset();
-        while ((c = args_next("list", argc, argv, "", options)) != -1)
-                return c < 0 ? c : -EINVAL;
-        r = args_positional("list", argc, argv, 0, 0, "");
+        r = args_no_options("list", argc, argv);
+        if (r >= 0)
+                r = args_positional("list", argc, argv, 0, 0, "");
         if (r >= 0)
                 r = args_require_root();
         if (r < 0)

@@ -155,26 +155,16 @@ static int print_json(const struct status *s) {
 }
 
 static int status_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
-        static const struct option options[] = { {} };
         _cleanup_close_ int root_fd = -1, vps_fd = -1;
         _cleanup_pool_ struct pool *pool = NULL;
         _cleanup_free_ char *error = NULL;
         struct status s = { .ctx = ctx };
         const char *name;
-        int c, r;
+        int r;
 
-        args_reset();
-        while ((c = args_next("status", argc, argv, "", options)) != -1)
-                return c < 0 ? c : -EINVAL;
-        r = args_positional("status", argc, argv, 1, 1, "NAME");
-        if (r < 0)
-                return r;
-        name = argv[optind];
-        r = args_vps_name(name);
+        r = args_no_options("status", argc, argv);
         if (r >= 0)
-                r = args_require_root();
-        if (r >= 0)
-                r = vps_open(ctx, name, &root_fd, &vps_fd);
+                r = vps_open_from_args(ctx, "status", argc, argv, &name, &root_fd, &vps_fd);
         if (r < 0)
                 return r;
         r = pool_load(root_fd, &pool, &error);

@@ -4,6 +4,7 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/vpsdb.h"
+#include "vpsmgr/args.h"
 #include "vpsmgr/vps-open.h"
 
 int vps_open_root(const struct vpsmgr_context *ctx, const char *name, int *ret_root_fd) {
@@ -38,5 +39,22 @@ int vps_open(const struct vpsmgr_context *ctx, const char *name, int *ret_root_f
                 return log_error_errno(fd, "%s: cannot open: %m", name);
         *ret_root_fd = TAKE_FD(root_fd);
         *ret_vps_fd = fd;
+        return 0;
+}
+
+int vps_open_from_args(const struct vpsmgr_context *ctx, const char *verb, int argc, char **argv,
+                       const char **ret_name, int *ret_root_fd, int *ret_vps_fd) {
+        int r;
+
+        r = args_positional(verb, argc, argv, 1, 1, "NAME");
+        if (r >= 0)
+                r = args_vps_name(argv[optind]);
+        if (r >= 0)
+                r = args_require_root();
+        if (r >= 0)
+                r = vps_open(ctx, argv[optind], ret_root_fd, ret_vps_fd);
+        if (r < 0)
+                return r;
+        *ret_name = argv[optind];
         return 0;
 }
