@@ -19,6 +19,7 @@
 
 #include "common/macro.h"
 #include "vpsmgr/copytree.h"
+#include "vpsmgr/interrupt.h"
 #include "vpsmgr/xattr-copy.h"
 
 #define STATX_FLAGS (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT)
@@ -343,6 +344,8 @@ static int copy_dir_contents(struct copy *c, int srcfd, int dstfd) {
 
                 if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                         continue;
+                if (interrupt_pending())
+                        return fail(c, -EINTR, "stopped");
                 r = path_push(c, e->d_name);
                 if (r < 0)
                         return fail(c, r, "cannot copy '%s'", e->d_name);

@@ -14,6 +14,7 @@
 /* Copies the contents and the attributes of directory srcfd into the empty directory dstfd.
  * Every access goes through *at() calls below the two descriptors, without following a
  * symlink. Returns 0 or -errno with *ret_error (if not NULL) saying "PATH: what failed",
- * PATH relative to the source ("." for the top); -ELOOP beyond COPYTREE_MAX_DEPTH levels.
+ * PATH relative to the source ("." for the top); -ELOOP beyond COPYTREE_MAX_DEPTH levels;
+ * -EINTR once interrupt_pending() (vpsmgr/interrupt.h) says a signal came.
  * On failure dstfd holds a partial copy that the caller removes. Must run as host root. */
 int copytree(int srcfd, int dstfd, char **ret_error);

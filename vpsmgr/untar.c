@@ -1,6 +1,7 @@
 /* untar(): tar in a child process, its stderr kept for the error message. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "common/fileio.h"
 #include "common/log.h"
 #include "common/macro.h"
+#include "vpsmgr/interrupt.h"
 #include "vpsmgr/untar.h"
 
 #define STDERR_KEEP 4096
@@ -96,9 +98,13 @@ int untar(int tarfd, int rootfd, char **ret_error) {
                 return negative_errno();
         if (pid == 0)
                 run_tar(tarfd, rootfd, errfd, untar_compression_option(head, (size_t) n));
-        while (waitpid(pid, &status, 0) < 0)
+        while (waitpid(pid, &status, 0) < 0) {
                 if (errno != EINTR)
                         return negative_errno();
+                /* Our SIGTERM is tar's too (a terminal's SIGINT reached it already). */
+                if (interrupt_pending())
+                        (void) kill(pid, SIGTERM);
+        }
         said = first_line(errfd);
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
                 if (said)

@@ -9,7 +9,8 @@
  * every other member, so no member is written through one (tests/integration check this). */
 #pragma once
 
-/* Unpacks the archive open at tarfd (read from offset 0) into the directory rootfd. On
+/* Unpacks the archive open at tarfd (read from offset 0) into the directory rootfd; a signal
+ * noted by vpsmgr/interrupt.h is passed on to tar. On
  * failure returns -errno with *ret_error (if not NULL) saying why, for example tar's first
  * line of complaint; rootfd then holds a partial tree that the caller removes. */
 int untar(int tarfd, int rootfd, char **ret_error);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "common/vpsdb.h"
 #include "common/vsu.h"
 #include "vpsmgr/args.h"
+#include "vpsmgr/interrupt.h"
 #include "vpsmgr/json.h"
 #include "vpsmgr/lifecycle.h"
 #include "vpsmgr/rmtree.h"
@@ -164,13 +166,38 @@ static int write_idmap(int vps_fd, const struct pool_entry *e) {
         return write_file_atomic_at(vps_fd, "idmap", text, strlen(text), 0600);
 }
 
-/* Config, translation table, empty VSU list and backing store; logs what failed. */
+static int interrupted(const char *name, const char *when) {
+        return log_error_errno(-EINTR, "%s: interrupted by SIG%s %s; nothing of it is left", name,
+                               sigabbrev_np(interrupt_pending()), when);
+}
+
+/* The backing store, the long part, which a signal stops. */
+static int fill_rootfs(int vps_fd, const struct create_options *o, const char *hostname,
+                       struct rootfs_source *source) {
+        _cleanup_free_ char *error = NULL;
+        _cleanup_close_ int rootfd = -1;
+        int r;
+
+        rootfd = openat(vps_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (rootfd < 0)
+                return log_error_errno(negative_errno(), "%s: cannot open rootfs/: %m", o->name);
+        r = rootfs_fill(source, rootfd, hostname, &error);
+        if (interrupt_pending())
+                return interrupted(o->name, "while filling rootfs");
+        if (r < 0 && source->kind == ROOTFS_TEMPLATE_BUSYBOX)
+                return log_error_errno(r, "%s: %s", o->name, error ?: "cannot build the busybox template");
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot fill rootfs from '%s': %s", o->name, source->path,
+                                       error ?: strerror(-r));
+        return 0;
+}
+
+/* Backing store, translation table, empty VSU list, and the config last: a VPS without
+ * config is one whose create did not finish, which list shows as broken. Logs what failed. */
 static int fill_vps(int vps_fd, const struct create_options *o, const struct pool_entry *e,
                     struct rootfs_source *source) {
         _cleanup_vps_config_ struct vps_config *config = vps_config_new();
         _cleanup_vsu_list_ struct vsu_list *vsu = vsu_list_new();
-        _cleanup_free_ char *error = NULL;
-        _cleanup_close_ int rootfd = -1;
         int r;
 
         if (!config || !vsu)
@@ -180,25 +207,21 @@ static int fill_vps(int vps_fd, const struct create_options *o, const struct poo
         config->start_cmd = o->start_cmd ? strdup(o->start_cmd) : NULL;
         if (!config->hostname || (o->start_cmd && !config->start_cmd))
                 return log_error_errno(-ENOMEM, "%s: %m", o->name);
-        r = vps_config_save_at(vps_fd, "config", config);
+        r = fill_rootfs(vps_fd, o, config->hostname, source);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot write its config: %m", o->name);
+                return r;
         r = write_idmap(vps_fd, e);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot write its translation table: %m", o->name);
         r = vsu_list_save_at(vps_fd, "vsu", vsu);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot write its VSU list: %m", o->name);
-
-        rootfd = openat(vps_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (rootfd < 0)
-                return log_error_errno(negative_errno(), "%s: cannot open rootfs/: %m", o->name);
-        r = rootfs_fill(source, rootfd, config->hostname, &error);
-        if (r < 0 && source->kind == ROOTFS_TEMPLATE_BUSYBOX)
-                return log_error_errno(r, "%s: %s", o->name, error ?: "cannot build the busybox template");
+        /* The last moment to stop: once the config is written, the VPS is complete. */
+        if (interrupt_pending())
+                return interrupted(o->name, "before its config was written");
+        r = vps_config_save_at(vps_fd, "config", config);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot fill rootfs from '%s': %s", o->name, source->path,
-                                       error ?: strerror(-r));
+                return log_error_errno(r, "%s: cannot write its config: %m", o->name);
         return 0;
 }
 
@@ -249,7 +272,13 @@ static int create_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
                 rootfs_source_close(&source);
                 return log_error_errno(root_fd, "cannot open the state directory '%s': %m", ctx->root);
         }
-        r = make_vps(root_fd, &o, &vps_fd, &entry);
+        /* From here until the config is written, a signal is noted, not obeyed, so that
+         * what was made can be removed. */
+        r = interrupt_catch();
+        if (r < 0)
+                log_error_errno(r, "cannot catch signals: %m");
+        if (r >= 0)
+                r = make_vps(root_fd, &o, &vps_fd, &entry);
         if (r >= 0) {
                 lock_fd = vpsdb_lock_vps(vps_fd, true);
                 if (lock_fd < 0)
@@ -261,6 +290,7 @@ static int create_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
                         log_warning("%s: could not remove the half-made VPS: %s", o.name,
                                     error ?: "see 'vpsmgr destroy'");
         }
+        interrupt_release();
         rootfs_source_close(&source);
         if (r < 0)
                 return r;

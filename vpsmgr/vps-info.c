@@ -23,6 +23,11 @@ int vps_info_load(const struct vpsmgr_context *ctx, int vps_fd, const struct poo
                 i.entry = *e;
         }
         r = vps_config_load_at(vps_fd, "config", &i.config, &error);
+        if (r == -ENOENT) {
+                free(error);
+                error = strdup("no config: a create or destroy of it was interrupted ('vpsmgr destroy' "
+                               "removes it)");
+        }
         if (r < 0) {
                 if (!error && asprintf(&error, "config: %s", strerror(-r)) < 0)
                         error = NULL;

@@ -222,6 +222,86 @@ Test(vpsmgr_state, hostile_tarballs_stay_inside) {
         free(before);
 }
 
+/* ---- interruption ---- */
+
+/* A tree of many small files, so that copying or unpacking it takes a while. */
+static const char *big_tree(void) {
+        const char *src = fx_keep_path(fx_path("big"));
+        char name[32];
+
+        cr_assert_eq(mkdir(src, 0755), 0);
+        for (int d = 0; d < 40; d++) {
+                snprintf(name, sizeof(name), "big/d%d", d);
+                cr_assert_eq(mkdir(fx_path("%s", name), 0755), 0);
+                for (int f = 0; f < 250; f++)
+                        tree_file(AT_FDCWD, fx_path("big/d%d/f%d", d, f), "some content\n", 0644, 1000, 1000);
+        }
+        return src;
+}
+
+/* Whether dir exists and has an entry. */
+static bool has_entries(const char *dir) {
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        bool any = false;
+
+        if (!d)
+                return false;
+        while (!any && (e = readdir(d)))
+                any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+        closedir(d);
+        return any;
+}
+
+/* Whether the child pid has not exited yet (without reaping it). */
+static bool still_running(pid_t pid) {
+        siginfo_t info = {};
+
+        cr_assert_eq(waitid(P_PID, (id_t) pid, &info, WEXITED | WNOHANG | WNOWAIT), 0);
+        return info.si_pid == 0;
+}
+
+/* SIGTERM or Ctrl-C while the backing store fills: create either finished before the signal
+ * came, or it leaves nothing at all. */
+Test(vpsmgr_state, interrupted_create_leaves_nothing) {
+        static const int signals[] = { SIGTERM, SIGINT };
+        const char *src = big_tree(), *tarball = fx_keep_path(fx_path("big.tar"));
+        char *cmd = NULL, *before, *after;
+        unsigned stopped = 0;
+
+        cr_assert(asprintf(&cmd, "tar -C '%s' -cf '%s' .", src, tarball) > 0);
+        cr_assert_eq(system(cmd), 0);
+        free(cmd);
+        create_tiny("keep");
+        before = state_snapshot();
+        for (int i = 0; i < 4; i++) {
+                const char *rootfs = fx_keep_path(fx_path("state/int%d/rootfs", i));
+                struct run_job job;
+                struct run_result r;
+                char name[16];
+
+                snprintf(name, sizeof(name), "int%d", i);
+                fx_start(&job, "create", name, i % 2 ? "--rootfs-tar" : "--rootfs", i % 2 ? tarball : src);
+                while (!has_entries(rootfs) && still_running(job.pid))
+                        usleep(200);
+                (void) kill(job.pid, signals[i / 2]);
+                fx_wait(&job, &r);
+                if (r.status == 0) {
+                        cr_log_info("create %s finished before the signal", name);
+                        fx_run(&r, "destroy", name);
+                        expect_ok(&r);
+                        continue;
+                }
+                stopped++;
+                expect_error(&r, "interrupted by SIG");
+                after = state_snapshot();
+                cr_expect_str_eq(before, after, "an interrupted create of %s left something behind", name);
+                free(after);
+        }
+        cr_expect_gt(stopped, 0, "no create was caught while it filled its rootfs");
+        free(before);
+}
+
 /* ---- bad input ---- */
 
 struct bad_case {

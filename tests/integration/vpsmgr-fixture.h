@@ -124,38 +124,57 @@ static inline void fx_read_memfd(int fd, char *buf, size_t size) {
         buf[n > 0 ? n : 0] = '\0';
 }
 
-/* Runs "vpsmgr --root STATE ARGS..." (args NULL-terminated), optionally as uid. */
-static inline void fx_run_as(struct run_result *res, uid_t uid, const char *const *args) {
-        const char *argv[32] = { "vpsmgr", "--root", fx_state };
-        int out = memfd_create("out", MFD_CLOEXEC), err = memfd_create("err", MFD_CLOEXEC), status;
-        size_t n = 3;
+/* A vpsmgr started and not yet waited for. */
+struct run_job {
         pid_t pid;
+        int out, err;
+};
 
-        cr_assert(out >= 0 && err >= 0);
+/* Starts "vpsmgr --root STATE ARGS..." (args NULL-terminated), optionally as uid. */
+static inline void fx_start_as(struct run_job *job, uid_t uid, const char *const *args) {
+        const char *argv[32] = { "vpsmgr", "--root", fx_state };
+        size_t n = 3;
+
+        job->out = memfd_create("out", MFD_CLOEXEC);
+        job->err = memfd_create("err", MFD_CLOEXEC);
+        cr_assert(job->out >= 0 && job->err >= 0);
         for (; *args; args++) {
                 cr_assert_lt(n, ELEMENTSOF(argv) - 1);
                 argv[n++] = *args;
         }
         argv[n] = NULL;
-        pid = fork();
-        cr_assert_geq(pid, 0);
-        if (pid == 0) {
-                if (dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
+        job->pid = fork();
+        cr_assert_geq(job->pid, 0);
+        if (job->pid == 0) {
+                if (dup2(job->out, STDOUT_FILENO) < 0 || dup2(job->err, STDERR_FILENO) < 0)
                         _exit(126);
                 if (uid != 0 && (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0))
                         _exit(126);
                 execv(getenv("VPSMGR"), (char **) argv);
                 _exit(127);
         }
-        cr_assert_eq(waitpid(pid, &status, 0), pid);
+}
+
+static inline void fx_wait(struct run_job *job, struct run_result *res) {
+        int status;
+
+        cr_assert_eq(waitpid(job->pid, &status, 0), job->pid);
         res->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        fx_read_memfd(out, res->out, sizeof(res->out));
-        fx_read_memfd(err, res->err, sizeof(res->err));
-        close(out);
-        close(err);
+        fx_read_memfd(job->out, res->out, sizeof(res->out));
+        fx_read_memfd(job->err, res->err, sizeof(res->err));
+        close(job->out);
+        close(job->err);
+}
+
+static inline void fx_run_as(struct run_result *res, uid_t uid, const char *const *args) {
+        struct run_job job;
+
+        fx_start_as(&job, uid, args);
+        fx_wait(&job, res);
 }
 
 #define fx_run(res, ...) fx_run_as((res), 0, (const char *const[]) { __VA_ARGS__, NULL })
+#define fx_start(job, ...) fx_start_as((job), 0, (const char *const[]) { __VA_ARGS__, NULL })
 
 /* Success: exit 0 and nothing on stderr. */
 #define expect_ok(res)                                                                        \
