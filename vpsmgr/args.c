@@ -1,6 +1,7 @@
 /* The verbs' option parsing and its error messages. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,17 @@
 
 /* log_error() returns 0 for a plain message; the callers want an error code. */
 #define fail(...) (log_error(__VA_ARGS__), -EINVAL)
+
+/* vpsmgr's own options, which a user may well put after the verb. */
+static bool is_global_option(const char *arg) {
+        static const char *const globals[] = { "--json", "--root", "--log-level" };
+
+        for (size_t i = 0; i < sizeof(globals) / sizeof(globals[0]); i++)
+                if (strncmp(arg, globals[i], strlen(globals[i])) == 0 &&
+                    (arg[strlen(globals[i])] == '\0' || arg[strlen(globals[i])] == '='))
+                        return true;
+        return false;
+}
 
 void args_reset(void) {
         /* 0, not 1: GNU getopt then also forgets the state of a previous argv. */
@@ -37,6 +49,9 @@ int args_next(const char *verb, int argc, char **argv, const char *shortopts,
                         return fail("%s: unknown option '-%c'", verb, optopt);
                 return fail("%s: option '-%c' needs a value", verb, optopt);
         }
+        if (c == '?' && is_global_option(argv[optind - 1]))
+                return fail("%s: unknown option '%s' (global options go before the verb: vpsmgr %s %s)",
+                            verb, argv[optind - 1], argv[optind - 1], verb);
         if (c == '?')
                 return fail("%s: unknown option '%s'", verb, argv[optind - 1]);
         return fail("%s: option '%s' needs a value", verb, argv[optind - 1]);

@@ -358,6 +358,7 @@ Test(vpsmgr_state, bad_input_gives_one_line_and_changes_nothing) {
                 { { "idmap", "nosuch" }, "nosuch: no such VPS" },
                 { { "idmap", "BAD" }, "BAD: invalid name" },
                 { { "list", "extra" }, "list: unexpected argument 'extra'" },
+                { { "list", "--json" }, "global options go before the verb: vpsmgr --json list" },
                 { { "whois" }, "whois: missing PID" },
                 { { "whois", "abc" }, "whois: invalid value 'abc' for PID" },
                 { { "whois", "0" }, "invalid value '0' for PID" },
