@@ -225,13 +225,13 @@ static int fill_vps(int vps_fd, const struct create_options *o, const struct poo
         return 0;
 }
 
-static void print_result(const struct vpsmgr_context *ctx, const char *name, const struct pool_entry *e) {
+static int print_result(const struct vpsmgr_context *ctx, const char *name, const struct pool_entry *e) {
         struct json j;
 
         if (!ctx->json) {
                 printf("created %s: VPID %" PRIu32 ", IDs %" PRIu32 "-%" PRIu32 "\n", name, e->vpid, e->base,
                        e->base + e->count - 1);
-                return;
+                return 0;
         }
         json_init(&j, stdout);
         json_begin_object(&j);
@@ -244,7 +244,7 @@ static void print_result(const struct vpsmgr_context *ctx, const char *name, con
         json_key(&j, "id_count");
         json_uint(&j, e->count);
         json_end_object(&j);
-        (void) json_finish(&j);
+        return json_finish(&j);
 }
 
 static int create_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
@@ -294,8 +294,7 @@ static int create_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
         rootfs_source_close(&source);
         if (r < 0)
                 return r;
-        print_result(ctx, o.name, &entry);
-        return 0;
+        return print_result(ctx, o.name, &entry);
 }
 
 const struct verb verb_create = {
