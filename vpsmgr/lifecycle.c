@@ -6,7 +6,7 @@
 #include "common/macro.h"
 #include "common/pool.h"
 #include "vpsmgr/lifecycle.h"
-#include "vpsmgr/rmtree.h"
+#include "common/rm-rf.h"
 
 int vps_names_lock(int root_fd) {
         _cleanup_close_ int fd = -1;
@@ -28,7 +28,7 @@ int vps_remove(int root_fd, const char *name, char **ret_error) {
         lock_fd = vps_names_lock(root_fd);
         if (lock_fd < 0)
                 return lock_fd;
-        r = rmtree_at(root_fd, name);
+        r = rm_rf_at(root_fd, name);
         if (r < 0 && r != -ENOENT)
                 return r;
         r = pool_release(root_fd, name, ret_error);

@@ -9,6 +9,7 @@
 #include "common/macro.h"
 #include "vpsmgr/copytree.h"
 #include "vpsmgr/rootfs-fill.h"
+#include "vpsmgr/template.h"
 #include "vpsmgr/untar.h"
 
 int rootfs_source_open(struct rootfs_source *s, const char **ret_what) {
@@ -43,14 +44,21 @@ void rootfs_source_close(struct rootfs_source *s) {
         s->fd = safe_close(s->fd);
 }
 
+static int rootfs_fill_busybox(int rootfd, const char *hostname, char **ret_error) {
+        int r = template_busybox(rootfd, NULL, hostname);
+
+        if (r == -ENOEXEC)
+                *ret_error = strdup("/bin/busybox is not a static binary (install busybox-static)");
+        else if (r == -ENOENT)
+                *ret_error = strdup("/bin/busybox is missing (install busybox-static)");
+        return r;
+}
+
 int rootfs_fill(const struct rootfs_source *s, int rootfd, const char *hostname, char **ret_error) {
         *ret_error = NULL;
         switch (s->kind) {
         case ROOTFS_TEMPLATE_BUSYBOX:
-                /* template_busybox() (branch init) goes here at the merge. */
-                *ret_error = strdup("the busybox template is not available in this build yet "
-                                    "(use --rootfs DIR or --rootfs-tar FILE)");
-                return -EOPNOTSUPP;
+                return rootfs_fill_busybox(rootfd, hostname, ret_error);
         case ROOTFS_TREE:
                 return copytree(s->fd, rootfd, ret_error);
         case ROOTFS_TARBALL:

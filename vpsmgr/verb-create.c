@@ -19,7 +19,7 @@
 #include "vpsmgr/interrupt.h"
 #include "vpsmgr/json.h"
 #include "vpsmgr/lifecycle.h"
-#include "vpsmgr/rmtree.h"
+#include "common/rm-rf.h"
 #include "vpsmgr/verb-create.h"
 #include "vpsmgr/verbs.h"
 
@@ -132,7 +132,7 @@ static int make_vps(int root_fd, const struct create_options *o, int *ret_vps_fd
                         r = pool_alloc(root_fd, &host_id_files_default, o->name, o->vpid, ret_entry, &error);
         }
         if (r < 0) {
-                (void) rmtree_at(root_fd, o->name);
+                (void) rm_rf_at(root_fd, o->name);
                 if (r == -EBUSY)
                         return log_error_errno(r, "%s: VPID %" PRIu32 " is taken by another VPS", o->name,
                                                o->vpid);
@@ -314,8 +314,7 @@ const struct verb verb_create = {
                 "NAME: 1 to 63 characters of a-z, 0-9, '_', '.', '-', starting with a letter or digit.\n"
                 "\n"
                 "Options:\n"
-                "  --template busybox  a small system from the host's static busybox (the default;\n"
-                "                      not available in this build yet)\n"
+                "  --template busybox  a small system from the host's static busybox (the default)\n"
                 "  --rootfs DIR        copy the tree DIR (e.g. debootstrap output): owners, modes,\n"
                 "                      times, hard links, xattrs, ACLs, capabilities, symlinks (never\n"
                 "                      followed), FIFOs, sockets, devices, holes. Like cp -x it stays\n"

@@ -336,7 +336,6 @@ Test(vpsmgr_state, bad_input_gives_one_line_and_changes_nothing) {
                 { { "create", "web2", "--rootfs-tar", tiny }, "as rootfs: a directory, not a tarball" },
                 { { "create", "web2", "--rootfs-tar", "/nonexistent" }, "No such file or directory" },
                 { { "create", "web2", "--rootfs-tar", garbage }, "web2: cannot fill rootfs from" },
-                { { "create", "web2" }, "web2: the busybox template is not available in this build yet" },
                 { { "create", "web2", "--template", "debian" }, "create: unknown template 'debian'" },
                 { { "create", "web2", "--rootfs", tiny, "--rootfs-tar", file }, "give only one of" },
                 { { "create", "web2", "--vpid", "0" }, "invalid value '0' for --vpid" },
@@ -429,6 +428,24 @@ Test(vpsmgr_state, destroy_frees_the_vpid_and_leaves_nothing) {
         }
         cr_expect_eq(pool_entries(), 0);
         cr_expect_eq(tree_count(fx_state), 2, "want only pool and pool.lock left");
+}
+
+Test(vpsmgr_state, create_defaults_to_the_busybox_template) {
+        struct run_result r;
+        struct stat st;
+
+        fx_run(&r, "create", "bb", "--hostname", "box");
+        expect_ok(&r);
+        cr_assert_eq(lstat(fx_path("state/bb/rootfs/bin/busybox"), &st), 0);
+        cr_expect(S_ISREG(st.st_mode) && (st.st_mode & 0111), "busybox is not an executable file");
+        /* Virtual owners in the backing store: root of the VPS is 0, nothing chowned. */
+        cr_expect_eq(st.st_uid, 0);
+        cr_expect_eq(lstat(fx_path("state/bb/rootfs/bin/sh"), &st), 0);
+        cr_expect(S_ISLNK(st.st_mode), "bin/sh is not an applet link");
+        cr_expect_eq(lstat(fx_path("state/bb/rootfs/tmp"), &st), 0);
+        cr_expect_eq(st.st_mode & 07777, 01777);
+        fx_run(&r, "destroy", "bb");
+        expect_ok(&r);
 }
 
 Test(vpsmgr_state, vpid_can_be_chosen_once) {
