@@ -11,9 +11,19 @@
 #include "vpsmgr/policy.h"
 
 int vps_join(int init_pidfd, int cgroup_fd, struct vps_step_error *ret_error) {
+        int r;
+
         if (init_pidfd < 0) {
                 vps_step_error_set(ret_error, "check arguments", -EINVAL);
                 return -EINVAL;
+        }
+
+        /* The seccomp program for vps_become(), compiled while we can still allocate freely
+         * and read libseccomp's tables. */
+        r = policy_prepare();
+        if (r < 0) {
+                vps_step_error_set(ret_error, "seccomp", r);
+                return r;
         }
 
         /* After setns into the VPS's user namespace we hold capabilities only there, and the
@@ -23,7 +33,7 @@ int vps_join(int init_pidfd, int cgroup_fd, struct vps_step_error *ret_error) {
 
                 fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
                 if (fd < 0 || write(fd, "0", 1) != 1) {
-                        int r = negative_errno();
+                        r = negative_errno();
                         vps_step_error_set(ret_error, "enter cgroup", r);
                         return r;
                 }
@@ -33,7 +43,7 @@ int vps_join(int init_pidfd, int cgroup_fd, struct vps_step_error *ret_error) {
          * none, and orders the user namespace first. The init's network namespace is the
          * host's when the VPS has no private one; joining it again is harmless. */
         if (setns(init_pidfd, NS_VPS_FLAGS | CLONE_NEWNET) < 0) {
-                int r = negative_errno();
+                r = negative_errno();
                 vps_step_error_set(ret_error, "setns", r);
                 return r;
         }
@@ -44,7 +54,14 @@ int vps_become(const struct vps_identity *id, struct vps_step_error *ret_error) 
         const char *step;
         int r;
 
-        /* The policy needs CAP_SETPCAP: apply it while still the namespace's root. */
+        /* Normally done by vps_join() in our parent already; a no-op then. */
+        step = "seccomp";
+        r = policy_prepare();
+        if (r < 0)
+                goto fail;
+
+        /* The policy needs CAP_SETPCAP and CAP_SYS_ADMIN: apply it while still the
+         * namespace's root (setns gave us its full set). */
         r = policy_apply(&step);
         if (r < 0)
                 goto fail;

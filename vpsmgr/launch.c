@@ -61,6 +61,12 @@ static int launch_plan(const struct vps_launch *l, struct launch_plan *p, const 
             !l->init_argv[0])
                 return -EINVAL;
 
+        /* The seccomp program is compiled here: the child must not allocate. */
+        *ret_step = "seccomp";
+        r = policy_prepare();
+        if (r < 0)
+                return r;
+
         p->l = l;
         p->clone_flags = NS_VPS_FLAGS | (l->private_network ? CLONE_NEWNET : 0);
         p->envp = l->init_envp ? l->init_envp : empty_env;
