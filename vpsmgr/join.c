@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "common/macro.h"
 #include "vpsmgr/launch.h"
 #include "vpsmgr/ns.h"
 #include "vpsmgr/policy.h"
+#include "vpsmgr/vsu-caps.h"
 
 int vps_join(int init_pidfd, int cgroup_fd, struct vps_step_error *ret_error) {
         int r;
@@ -51,6 +53,7 @@ int vps_join(int init_pidfd, int cgroup_fd, struct vps_step_error *ret_error) {
 }
 
 int vps_become(const struct vps_identity *id, struct vps_step_error *ret_error) {
+        bool vsu = id->vsu && id->uid != 0;
         const char *step;
         int r;
 
@@ -85,9 +88,20 @@ int vps_become(const struct vps_identity *id, struct vps_step_error *ret_error) 
         step = "setresgid";
         if (setresgid(id->gid, id->gid, id->gid) < 0)
                 goto fail_errno;
+        /* A VSU-list user keeps its permitted set across the uid change (KEEPCAPS), then
+         * narrows it to the VSU set and raises that as ambient. */
+        step = "keep capabilities";
+        if (vsu && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                goto fail_errno;
         step = "setresuid";
         if (setresuid(id->uid, id->uid, id->uid) < 0)
                 goto fail_errno;
+        if (vsu) {
+                step = "VSU capabilities";
+                r = vsu_caps_apply();
+                if (r < 0)
+                        goto fail;
+        }
         return 0;
 
 fail_errno:

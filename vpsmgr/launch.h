@@ -64,13 +64,18 @@ struct vps_identity {
         gid_t gid;                   /* virtual primary gid */
         const gid_t *groups;         /* virtual supplementary groups */
         size_t n_groups;
+        bool vsu;                    /* on the VPS's VSU list (vsu_identity_for()): keeps
+                                      * uid but gets the VSU capability set (vsu-caps.c) as
+                                      * ambient capabilities. Meaningless for uid 0, which
+                                      * keeps root's powers anyway. */
 };
 
 /* In the child forked after vps_join: applies the VPS's privilege policy (bounding set),
  * changes to /, becomes the namespace's root (setns leaves host root's unmapped uid, from
  * which the kernel would not drop capabilities on a uid change), then takes the identity:
- * groups, gid, uid. A non-root uid so ends with no capabilities; uid 0 keeps the VPS's
- * root powers minus the bounding set. Returns 0 or -errno with the step. */
+ * groups, gid, uid. A non-root uid so ends with no capabilities, or with exactly the VSU
+ * set (ambient, so that it survives execve) if id->vsu; uid 0 keeps the VPS's root powers
+ * minus the bounding set. Returns 0 or -errno with the step. */
 int vps_become(const struct vps_identity *id, struct vps_step_error *ret_error);
 
 /* Fills e (if not NULL) with step and -r. */

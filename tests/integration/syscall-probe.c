@@ -6,6 +6,7 @@
  *
  *   syscall-probe OUT          run the list, write the lines to OUT
  *   syscall-probe --status OUT copy the identity and capability lines of /proc/self/status
+ *   syscall-probe --open OUT PATH...  try to open each PATH for reading: "PATH RESULT"
  *   syscall-probe --idle       wait for a signal (a VPS init to join) */
 #include <errno.h>
 #include <fcntl.h>
@@ -219,6 +220,19 @@ int main(int argc, char **argv) {
                         return 1;
                 r = copy_status();
                 return fclose(out) == 0 ? r : 1;
+        }
+        if (argc >= 3 && strcmp(argv[1], "--open") == 0) {
+                out = fopen(argv[2], "we");
+                if (!out)
+                        return 1;
+                for (int i = 3; i < argc; i++) {
+                        int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+
+                        report(argv[i], fd);
+                        if (fd >= 0)
+                                close(fd);
+                }
+                return fclose(out) == 0 ? 0 : 1;
         }
         if (argc != 2)
                 return 2;
