@@ -11,6 +11,7 @@ const struct verb *const vpsmgr_verbs[] = {
         &verb_status,
         &verb_idmap,
         &verb_whois,
+        &verb_vsu,
         NULL,
 };
 

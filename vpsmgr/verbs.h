@@ -24,6 +24,7 @@ extern const struct verb verb_destroy;
 extern const struct verb verb_idmap;
 extern const struct verb verb_list;
 extern const struct verb verb_status;
+extern const struct verb verb_vsu;
 extern const struct verb verb_whois;
 
 /* NULL-terminated, in the order --help shows them. */
