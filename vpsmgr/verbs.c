@@ -10,6 +10,7 @@ const struct verb *const vpsmgr_verbs[] = {
         &verb_list,
         &verb_status,
         &verb_idmap,
+        &verb_kill,
         &verb_whois,
         &verb_vsu,
         NULL,

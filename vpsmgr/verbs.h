@@ -22,6 +22,7 @@ struct verb {
 extern const struct verb verb_create;
 extern const struct verb verb_destroy;
 extern const struct verb verb_idmap;
+extern const struct verb verb_kill;
 extern const struct verb verb_list;
 extern const struct verb verb_status;
 extern const struct verb verb_vsu;
