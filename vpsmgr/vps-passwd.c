@@ -1,16 +1,15 @@
 /* Reading a VPS's /etc/passwd from the host, as hostile input. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/fileio.h"
 #include "common/macro.h"
 #include "common/parse.h"
 #include "common/textfile.h"
+#include "vpsmgr/rootfs.h"
 #include "vpsmgr/vps-passwd.h"
 
 void vps_passwd_free(struct vps_passwd *p) {
@@ -75,70 +74,22 @@ int vps_passwd_parse(const char *text, struct vps_passwd **ret) {
         return 0;
 }
 
-/* Reads fd to the end, refusing more than max bytes and NUL bytes. */
-static int read_capped(int fd, size_t max, char **ret) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, alloc = 0;
-
-        for (;;) {
-                ssize_t n;
-
-                if (alloc - size < 4096 + 1) {
-                        char *b;
-
-                        if (alloc > max + 1)
-                                return -EFBIG;
-                        alloc = alloc ? alloc * 2 : 8192;
-                        b = realloc(buf, alloc);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                }
-                n = read(fd, buf + size, alloc - size - 1);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                if (n == 0)
-                        break;
-                size += (size_t) n;
-                if (size > max)
-                        return -EFBIG;
-        }
-        buf[size] = '\0';
-        if (strlen(buf) != size)
-                return -EINVAL;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 int vps_passwd_load_root(int rootfd, struct vps_passwd **ret) {
-        /* Every component resolved inside the root, as the VPS would, never through /proc's
-         * magic links; the file itself may not be a symlink. O_NONBLOCK: a FIFO planted there
-         * opens at once and is then refused as not regular. */
-        struct open_how how = {
-                .flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-        };
         _cleanup_free_ char *text = NULL;
         _cleanup_close_ int fd = -1;
-        struct stat st;
+        size_t size;
         int r;
 
-        fd = (int) syscall(SYS_openat2, rootfd, "etc/passwd", &how, sizeof(how));
-        if (fd < 0 && errno == ENOENT)
+        fd = rootfs_open_regular(rootfd, "etc/passwd");
+        if (fd == -ENOENT)
                 return vps_passwd_parse("", ret);
         if (fd < 0)
-                return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADF;
-        if (st.st_size > VPS_PASSWD_MAX)
-                return -EFBIG;
-        r = read_capped(fd, VPS_PASSWD_MAX, &text);
+                return fd;
+        r = read_fd(fd, VPS_PASSWD_MAX, &text, &size);
         if (r < 0)
                 return r;
+        if (strlen(text) != size)
+                return -EINVAL;
         return vps_passwd_parse(text, ret);
 }
 
