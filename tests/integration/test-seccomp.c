@@ -122,34 +122,33 @@ Test(seccomp, the_init_meets_the_filter) {
         free(out);
 }
 
-Test(seccomp, a_joined_vsu_meets_the_same_filter) {
+/* Joins the probe's VPS as id and runs the probe there; returns its output. */
+static char *probe_joined(const struct vps_identity *id, char *out_path) {
         char *idle[] = { "syscall-probe", "--idle", NULL };
-        char *argv[] = { "syscall-probe", "/tmp/out-join", NULL };
-        const struct vps_identity root = { .uid = 0, .gid = 0 };
+        char *argv[] = { "syscall-probe", out_path, NULL };
         char *out;
         int status;
 
         probe_vps_launch(idle);
-        status = probe_vps_join_exec(&root, argv);
-        out = probe_vps_read_out("out-join");
+        status = probe_vps_join_exec(id, argv);
+        out = probe_vps_read_out(out_path + strlen("/tmp/"));
         cr_assert_eq(status, 0, "probe exited with %d; output:\n%s", status, out ?: "(none)");
         cr_assert_not_null(out);
+        return out;
+}
+
+Test(seccomp, a_joined_vsu_meets_the_same_filter) {
+        const struct vps_identity root = { .uid = 0, .gid = 0 };
+        char *out = probe_joined(&root, "/tmp/out-join");
+
         check_all(out, true);
         free(out);
 }
 
 Test(seccomp, a_joined_plain_user_meets_it_too) {
-        char *idle[] = { "syscall-probe", "--idle", NULL };
-        char *argv[] = { "syscall-probe", "/tmp/out-user", NULL };
         const struct vps_identity user = { .uid = 1000, .gid = 1000 };
-        char *out;
-        int status;
+        char *out = probe_joined(&user, "/tmp/out-user");
 
-        probe_vps_launch(idle);
-        status = probe_vps_join_exec(&user, argv);
-        out = probe_vps_read_out("out-user");
-        cr_assert_eq(status, 0, "probe exited with %d; output:\n%s", status, out ?: "(none)");
-        cr_assert_not_null(out);
         check(out, refused, ELEMENTSOF(refused));
         check_status(out);
         cr_expect_not_null(strstr(out, "\nUid:\t1000\t1000\t1000\t1000\n"), "%s", out);
