@@ -8,8 +8,9 @@
 #include "vpsmgr/caps.h"
 
 /* Each of these acts on the whole machine, not on objects a user namespace can own, so even
- * a capability scoped to the VPS's user namespace is one too many (issue 5 documents the
- * final list together with the seccomp filter). */
+ * a capability scoped to the VPS's user namespace is one too many. The system calls behind
+ * them are refused once more by the seccomp filter (seccomp-filter.c), which also covers
+ * what no capability guards (bpf, userfaultfd, io_uring, the keyring). */
 const int caps_forbidden[] = {
         CAP_SYS_MODULE,     /* load/unload kernel modules */
         CAP_SYS_RAWIO,      /* iopl/ioperm, raw block and memory access */

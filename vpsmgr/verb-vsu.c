@@ -94,6 +94,10 @@ static int vsu_change(const char *name, int vps_fd, enum vsu_action action, cons
         if (r < 0)
                 return log_error_errno(r, "%s: %m", name);
         describe(pw, vuid, who, sizeof(who));
+        /* A name may stand for any uid; the list holds those of the VPS's 65,536-ID block. */
+        if (vuid > VSU_VUID_MAX)
+                return log_error_errno(-ERANGE, "%s: %s is outside the vuids 0..%" PRIu32 " a VSU list holds",
+                                       name, who, VSU_VUID_MAX);
 
         lock_fd = vpsdb_lock_vps(vps_fd, true);
         if (lock_fd == -ENOENT) {

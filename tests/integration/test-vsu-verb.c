@@ -10,7 +10,8 @@ TestSuite(vsu_verb, .init = fx_setup, .fini = fx_teardown, .timeout = 120);
 static void create_web1(void) {
         static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
                                      "alice:x:1000:1000:Alice:/home/alice:/bin/sh\n"
-                                     "bob:x:1001:1001::/home/bob:/bin/sh\n";
+                                     "bob:x:1001:1001::/home/bob:/bin/sh\n"
+                                     "far:x:70000:70000::/:/bin/sh\n";
         struct run_result r;
         int etc;
 
@@ -100,6 +101,8 @@ Test(vsu_verb, bad_input_gives_one_line_and_changes_nothing) {
         expect_error(&r, "web1: root (0) is the VPS's root, always a virtual super-user");
         fx_run(&r, "vsu", "web1", "add", "carol");
         expect_error(&r, "web1: no user 'carol' in its /etc/passwd");
+        fx_run(&r, "vsu", "web1", "add", "far");
+        expect_error(&r, "web1: far (70000) is outside the vuids 0..65535 a VSU list holds");
         fx_run(&r, "vsu", "web1", "add", "65536");
         expect_error(&r, "web1: invalid vuid '65536': expected 0..65535");
         fx_run(&r, "vsu", "web1", "promote", "alice");
