@@ -106,7 +106,8 @@ static int kill_one(const struct kill_request *k, int cgfd, const char *parent, 
         return r;
 }
 
-static int kill_frozen(const struct kill_request *k, int vps_fd, int cgfd, const char *parent, size_t *ret_n) {
+static int kill_frozen(const struct kill_request *k, int vps_fd, int cgfd, const char *parent,
+                       size_t *ret_n) {
         _cleanup_free_ char *frozen = NULL;
         _cleanup_close_ int lock_fd = -1;
         struct vps_procs procs = {};
@@ -190,7 +191,8 @@ static int kill_resolve_id(struct kill_request *k, int vps_fd) {
                 if (r == -ERANGE)
                         return log_error_errno(r, "kill: invalid value '%s' for --user", k->id);
                 if (r == -ENOENT && pw_error < 0)
-                        return log_error_errno(pw_error, "%s: cannot look up '%s': cannot read its /etc/passwd: %m",
+                        return log_error_errno(pw_error,
+                                               "%s: cannot look up '%s': cannot read its /etc/passwd: %m",
                                                k->name, k->id);
                 if (r < 0)
                         return log_error_errno(r, "%s: no user '%s' in its /etc/passwd", k->name, k->id);
@@ -294,8 +296,8 @@ static int kill_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
                 case 's':
                         k.sig = signal_from_string(optarg);
                         if (k.sig < 0) {
-                                log_error("kill: invalid signal '%s' (a name like TERM or SIGTERM, or a number 1..%d)",
-                                          optarg, SIGRTMAX);
+                                log_error("kill: invalid signal '%s' "
+                                          "(a name like TERM or SIGTERM, or a number 1..%d)", optarg, SIGRTMAX);
                                 return -EINVAL;
                         }
                         r = 0;

@@ -86,11 +86,13 @@ static int vsu_change(const char *name, int vps_fd, enum vsu_action action, cons
 
         r = vps_user_resolve(pw, user, VSU_VUID_MAX, &vuid);
         if (r == -ENOENT && pw_error < 0)
-                return log_error_errno(pw_error, "%s: cannot look up '%s': cannot read its /etc/passwd: %m", name, user);
+                return log_error_errno(pw_error, "%s: cannot look up '%s': cannot read its /etc/passwd: %m",
+                                       name, user);
         if (r == -ENOENT)
                 return log_error_errno(r, "%s: no user '%s' in its /etc/passwd", name, user);
         if (r == -ERANGE)
-                return log_error_errno(r, "%s: invalid vuid '%s': expected 0..%" PRIu32, name, user, VSU_VUID_MAX);
+                return log_error_errno(r, "%s: invalid vuid '%s': expected 0..%" PRIu32, name, user,
+                                       VSU_VUID_MAX);
         if (r < 0)
                 return log_error_errno(r, "%s: %m", name);
         describe(pw, vuid, who, sizeof(who));
@@ -120,7 +122,8 @@ static int vsu_change(const char *name, int vps_fd, enum vsu_action action, cons
         } else {
                 r = vsu_list_remove(l, vuid);
                 if (r == -EPERM)
-                        return log_error_errno(r, "%s: %s is the VPS's root, always a virtual super-user", name, who);
+                        return log_error_errno(r, "%s: %s is the VPS's root, always a virtual super-user",
+                                               name, who);
                 if (r == 0) {
                         printf("%s: %s is not on the VSU list; nothing changed\n", name, who);
                         return 0;
