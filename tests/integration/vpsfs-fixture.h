@@ -219,6 +219,10 @@ static inline void fx_write_map(pid_t pid, const char *file, enum idmap_kind kin
 }
 
 static inline void fx_become(const struct fx_cred *c) {
+        /* In the new namespace become its root first: leaving uid 0 for c->uid is what
+         * drops the namespace's capabilities (host root is not "root" there). */
+        if (c->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                _exit(203);
         if (setgroups(c->ngroups, c->groups) < 0 || setresgid(c->gid, c->gid, c->gid) < 0 ||
             setresuid(c->uid, c->uid, c->uid) < 0)
                 _exit(200);
