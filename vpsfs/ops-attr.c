@@ -14,9 +14,16 @@
 #define SYS_fchmodat2 452
 #endif
 
-/* fd of an open handle if the kernel passed one, else the inode's O_PATH descriptor. */
-static int attr_fd(int fd, const struct fuse_file_info *fi) {
-        return fi ? (int) fi->fh : fd;
+/* fd of an open handle if the kernel passed one, else the inode's O_PATH descriptor. Only
+ * regular files have descriptors in fi->fh (directories hold a struct dirp). */
+static int open_fd(const struct inode *i, const struct fuse_file_info *fi) {
+        return fi && S_ISREG(i->type) ? (int) fi->fh : -1;
+}
+
+static int attr_fd(const struct inode *i, int fd, const struct fuse_file_info *fi) {
+        int ffd = open_fd(i, fi);
+
+        return ffd >= 0 ? ffd : fd;
 }
 
 static void reply_attr_of(fuse_req_t req, int fd) {
@@ -40,7 +47,7 @@ void vpsfs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
                 fuse_reply_err(req, -r);
                 return;
         }
-        reply_attr_of(req, attr_fd(fd, fi));
+        reply_attr_of(req, attr_fd(i, fd, fi));
         inode_release(fs, i);
 }
 
@@ -126,11 +133,11 @@ void vpsfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_
                 fuse_reply_err(req, -r);
                 return;
         }
-        r = apply_setattr(fs, i, fd, fi ? (int) fi->fh : -1, attr, to_set);
+        r = apply_setattr(fs, i, fd, open_fd(i, fi), attr, to_set);
         if (r < 0)
                 fuse_reply_err(req, -r);
         else
-                reply_attr_of(req, attr_fd(fd, fi));
+                reply_attr_of(req, attr_fd(i, fd, fi));
         inode_release(fs, i);
 }
 

@@ -85,7 +85,10 @@ Test(vpsfs_cli, fusermount_unmounts) {
         assert_ends_unmounted();
 }
 
-Test(vpsfs_cli, read_only_mount, .init = fx_setup_nomount) {
+/* Its own suite: a test's .init runs after the suite's, it does not replace it. */
+TestSuite(vpsfs_cli_ro, .init = fx_setup_nomount, .fini = fx_teardown, .timeout = 60);
+
+Test(vpsfs_cli_ro, read_only_mount) {
         struct stat st;
 
         fx_write_file(B("f"), "ro", 0644);

@@ -196,7 +196,10 @@ Test(vpsfs_translate, new_files_never_seen_with_wrong_owner_or_mode) {
         cr_assert_eq(bad, 0, "%u of %u observations had a wrong owner or mode", bad, seen);
 }
 
-Test(vpsfs_translate, hostroot_vsu_option, .init = fx_setup_nomount) {
+/* Its own suite: a test's .init runs after the suite's, it does not replace it. */
+TestSuite(vpsfs_translate_vsu, .init = fx_setup_nomount, .fini = fx_teardown, .timeout = 60);
+
+Test(vpsfs_translate_vsu, hostroot_vsu_option) {
         fx_mount("hostroot=vsu", 0);
         fx_write_file(M("x"), "x", 0644);
         assert_owner(B("x"), 0, 0);
