@@ -57,7 +57,7 @@ struct vpsfs {
         int root_fd;
         bool readonly;
         bool debug;
-        bool writeback; /* the kernel's writeback cache is on (set in init) */
+        bool writeback; /* asked for the kernel's writeback cache; in init: granted */
         enum vpsfs_hostroot hostroot;
         struct inode_table table;
         struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3]; /* effective = permitted */
