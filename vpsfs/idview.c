@@ -103,8 +103,16 @@ void idview_end(void) {
         syscall(SYS_setfsgid, 0);
 }
 
+int idview_acl_kind(const char *name) {
+        if (strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS) == 0)
+                return IDVIEW_ACL_ACCESS;
+        if (strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT) == 0)
+                return IDVIEW_ACL_DEFAULT;
+        return 0;
+}
+
 bool idview_is_acl(const char *name) {
-        return strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS) == 0 || strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT) == 0;
+        return idview_acl_kind(name) != 0;
 }
 
 static int acl_map(const struct vpsfs *fs, void *value, size_t size, bool to_virt) {

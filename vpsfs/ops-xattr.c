@@ -72,9 +72,28 @@ void vpsfs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const c
         r = inode_acquire(fs, ino, &i, &fd);
         if (r >= 0) {
                 r = x_set(fd, name, value, size, flags);
+                if (idview_is_acl(name))
+                        inode_acl_changed(fs, i);
                 inode_release(fs, i);
         }
         fuse_reply_err(req, -r);
+}
+
+static ssize_t get_value(struct vpsfs *fs, struct inode *i, int fd, const char *name, size_t size,
+                         char **buf) {
+        int kind = idview_acl_kind(name);
+        uint32_t gen = 0;
+        ssize_t n;
+
+        if (kind && inode_acl_absent(fs, i, kind, &gen))
+                return -ENODATA;
+        *buf = size ? malloc(size) : NULL;
+        if (size && !*buf)
+                return -ENOMEM;
+        n = x_get(fd, name, *buf, size);
+        if (kind && n == -ENODATA)
+                inode_acl_seen_absent(fs, i, kind, gen);
+        return n;
 }
 
 void vpsfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) {
@@ -89,8 +108,7 @@ void vpsfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t 
                 fuse_reply_err(req, -r);
                 return;
         }
-        buf = size ? malloc(size) : NULL;
-        n = size && !buf ? -ENOMEM : x_get(fd, name, buf, size);
+        n = get_value(fs, i, fd, name, size, &buf);
         inode_release(fs, i);
         if (n > 0 && size && idview_is_acl(name))
                 n = idview_acl_to_alt(fs, buf, (size_t) n) < 0 ? -EIO : n;
@@ -133,6 +151,8 @@ void vpsfs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name) {
         r = inode_acquire(fs, ino, &i, &fd);
         if (r >= 0) {
                 r = x_remove(fd, name);
+                if (idview_is_acl(name))
+                        inode_acl_changed(fs, i);
                 inode_release(fs, i);
         }
         fuse_reply_err(req, -r);

@@ -32,6 +32,8 @@ struct inode {
         unsigned fd_users;   /* handlers using fd right now: not evictable */
         bool pinned;         /* fd must stay: no usable handle (see inode.c) */
         bool hashed;         /* findable by (dev, ino) */
+        uint8_t acl_absent;  /* IDVIEW_ACL_* known absent: answered without a syscall */
+        uint32_t acl_gen;    /* bumped by every ACL change through vpsfs */
         struct inode *hnext;
         struct inode *lru_prev, *lru_next;
         struct file_handle *handle; /* NULL when pinned */
@@ -82,6 +84,12 @@ void inode_unlinked(struct vpsfs *fs, dev_t dev, ino_t ino);
 /* Opens the inode for I/O with flags (never follows a symlink stored in BACKING). */
 int inode_reopen(struct vpsfs *fs, struct inode *i, int fd, int flags);
 fuse_ino_t inode_nodeid(const struct inode *i);
+/* The kernel asks for the root's access ACL on every path walk (it cannot cache ACLs of the
+ * root inode, made before INIT), and for ACLs after every attribute refresh. vpsfs is the
+ * only writer, so absence, once seen, stays true until an ACL is set through vpsfs. */
+bool inode_acl_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t *ret_gen);
+void inode_acl_seen_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t gen);
+void inode_acl_changed(struct vpsfs *fs, struct inode *i);
 
 /* idview.c */
 void idview_stat(const struct vpsfs *fs, struct stat *st);
@@ -93,6 +101,12 @@ int idview_begin(struct vpsfs *fs, fuse_req_t req);
 void idview_end(void);
 int idview_caps_init(struct vpsfs *fs);
 /* POSIX ACL xattr blobs: IDs translated in place. to_virt fails with -EINVAL on unmapped. */
+enum {
+        IDVIEW_ACL_ACCESS = 1,
+        IDVIEW_ACL_DEFAULT = 2,
+};
+/* IDVIEW_ACL_ACCESS or IDVIEW_ACL_DEFAULT for the two ACL names, 0 for anything else. */
+int idview_acl_kind(const char *name);
 bool idview_is_acl(const char *name);
 int idview_acl_to_virt(const struct vpsfs *fs, void *value, size_t size);
 int idview_acl_to_alt(const struct vpsfs *fs, void *value, size_t size);
