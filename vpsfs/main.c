@@ -30,6 +30,7 @@ struct options {
         bool debug;
         bool foreground;
         bool writeback;
+        bool noacl;
         enum vpsfs_hostroot hostroot;
         int ready_fd;
 };
@@ -57,6 +58,8 @@ static void print_help(void) {
                "                    through the mount: EPERM (default); host administrators\n"
                "                    write to BACKING directly\n"
                "  -o hostroot=vsu   host root creates files as the VPS's root (virtual ID 0)\n"
+               "  -o noacl          do not enforce POSIX ACLs (faster: the kernel never caches the\n"
+               "                    root directory's ACL and asks vpsfs on every path walk)\n"
                "  -o writeback      use the kernel's writeback cache (slower here, see ops.c)\n"
                "  -f                stay in the foreground\n"
                "  --ready-fd N      write one byte to fd N once the mount is live, then close it\n"
@@ -76,6 +79,8 @@ static int parse_mount_options(char *list, struct options *o) {
                         o->readonly = false;
                 else if (strcmp(opt, "debug") == 0)
                         o->debug = o->foreground = true;
+                else if (strcmp(opt, "noacl") == 0)
+                        o->noacl = true;
                 else if (strcmp(opt, "writeback") == 0)
                         o->writeback = true;
                 else if (strcmp(opt, "hostroot=deny") == 0)
@@ -179,6 +184,7 @@ static int fs_setup(struct vpsfs *fs, const struct options *o) {
         fs->debug = o->debug;
         fs->hostroot = o->hostroot;
         fs->writeback = o->writeback;
+        fs->acl = !o->noacl;
         return 0;
 }
 

@@ -14,7 +14,8 @@ void vpsfs_op_init(void *userdata, struct fuse_conn_info *conn) {
 
         /* The kernel enforces ACLs and hands us the caller's umask, which the backing fs
          * applies exactly when no default ACL replaces it (see idview_begin). */
-        want(conn, FUSE_CAP_POSIX_ACL);
+        if (fs->acl)
+                want(conn, FUSE_CAP_POSIX_ACL);
         want(conn, FUSE_CAP_DONT_MASK);
         /* Off by default (measured on 6.18: sequential writes 132 MB/s with it, 204 MB/s
          * without, native 300), and with it every close() invalidates st_blocks, so a warm

@@ -59,6 +59,7 @@ struct vpsfs {
         int root_fd;
         bool readonly;
         bool debug;
+        bool acl;       /* POSIX ACLs enforced by the kernel (FUSE_CAP_POSIX_ACL) */
         bool writeback; /* asked for the kernel's writeback cache; in init: granted */
         enum vpsfs_hostroot hostroot;
         struct inode_table table;

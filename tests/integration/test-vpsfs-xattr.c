@@ -165,3 +165,18 @@ Test(vpsfs_xattr, default_acl_inherited_and_umask_ignored) {
         cr_assert_eq(st.st_mode & 0777, 0664, "mode %o", st.st_mode & 0777);
         cr_assert_eq(fx_run(FX_HOST(1001), read_file, (void *) M("d/f")), 0);
 }
+
+/* -o noacl: ACL blobs are still stored and translated, but the kernel does not enforce them. */
+TestSuite(vpsfs_xattr_noacl, .init = fx_setup_nomount, .fini = fx_teardown, .timeout = 60);
+
+Test(vpsfs_xattr_noacl, acl_stored_not_enforced) {
+        struct acl a;
+        size_t size = acl_make(&a, ELEMENTSOF(acl_1001_r), acl_1001_r);
+
+        backing_file("f", 1000, 1000, 0600);
+        fx_mount("noacl", 0);
+        cr_assert_eq(setxattr(M("f"), ACCESS, &a, size, 0), 0, "set ACL: %s", strerror(errno));
+        cr_assert_eq(acl_id(B("f"), ACCESS, ACL_USER), 1001);
+        cr_assert_eq(acl_id(M("f"), ACCESS, ACL_USER), FX_ALT_OF(1001));
+        cr_assert_eq(fx_run(FX_HOST(1001), read_file, (void *) M("f")), EACCES);
+}
