@@ -177,7 +177,7 @@ static int remove_entry(struct vpsfs *fs, fuse_ino_t parent, const char *name, i
                 return r;
         if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 r = -errno;
-        else if (unlinkat(pfd, name, flags) < 0)
+        else if (inode_unlinking(fs, st.st_dev, st.st_ino), unlinkat(pfd, name, flags) < 0)
                 r = -errno;
         else if (st.st_nlink <= 1 || S_ISDIR(st.st_mode))
                 inode_unlinked(fs, st.st_dev, st.st_ino);
@@ -199,6 +199,8 @@ static int rename_at(struct vpsfs *fs, int pfd, const char *name, int npfd, cons
         bool victim;
 
         victim = !(flags & RENAME_EXCHANGE) && fstatat(npfd, newname, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        if (victim)
+                inode_unlinking(fs, st.st_dev, st.st_ino);
         if (renameat2(pfd, name, npfd, newname, flags) < 0)
                 return -errno;
         if (victim && (st.st_nlink <= 1 || S_ISDIR(st.st_mode)))

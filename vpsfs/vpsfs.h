@@ -30,6 +30,7 @@ struct inode {
         uint64_t nlookup;    /* the kernel's references; freed when 0 */
         int fd;              /* cached O_PATH descriptor or -1 */
         unsigned fd_users;   /* handlers using fd right now: not evictable */
+        unsigned opens;      /* open file handles the kernel holds */
         bool pinned;         /* fd must stay: no usable handle (see inode.c) */
         bool hashed;         /* findable by (dev, ino) */
         uint8_t acl_absent;  /* IDVIEW_ACL_* known absent: answered without a syscall */
@@ -74,14 +75,19 @@ void inode_table_done(struct vpsfs *fs);
 int inode_acquire(struct vpsfs *fs, fuse_ino_t ino, struct inode **ret_inode, int *ret_fd);
 void inode_release(struct vpsfs *fs, struct inode *i);
 /* Looks name up in the directory parent_fd without following symlinks, takes one lookup
- * reference and fills e (attributes already translated). fd, if >= 0, is an open descriptor
- * of the entry that the table may take. */
+ * reference and fills e (attributes already translated). */
 int inode_lookup(struct vpsfs *fs, int parent_fd, const char *name, struct fuse_entry_param *e);
-int inode_ref_fd(struct vpsfs *fs, int fd, struct fuse_entry_param *e);
+/* The same for a file just created and opened as fd: also counts the open handle. */
+int inode_ref_created(struct vpsfs *fs, int fd, struct fuse_entry_param *e);
 void inode_forget(struct vpsfs *fs, fuse_ino_t ino, uint64_t n);
-/* After name stopped pointing at (dev, ino): forget the mapping if the file is gone, keep its
- * descriptor if it lives on unlinked. */
+/* Before a name of (dev, ino) goes away: a file the kernel has open gets its descriptor
+ * cached, as an unlinked file cannot be reopened from its handle. After: forget the mapping
+ * if the file is gone, keep its descriptor if it lives on unlinked. */
+void inode_unlinking(struct vpsfs *fs, dev_t dev, ino_t ino);
 void inode_unlinked(struct vpsfs *fs, dev_t dev, ino_t ino);
+/* Counts open file handles (open/create +1, release -1): an unlinked file nobody has open
+ * needs no descriptor kept. */
+void inode_opened(struct vpsfs *fs, fuse_ino_t ino, int delta);
 /* Opens the inode for I/O with flags (never follows a symlink stored in BACKING). */
 int inode_reopen(struct vpsfs *fs, struct inode *i, int fd, int flags);
 fuse_ino_t inode_nodeid(const struct inode *i);
