@@ -25,19 +25,24 @@ void idview_stat(const struct vpsfs *fs, struct stat *st) {
         st->st_gid = to_alt(fs, IDMAP_GID, st->st_gid);
 }
 
-int idview_uid_to_virt(const struct vpsfs *fs, uid_t alt, uid_t *ret_virt) {
-        uint32_t v;
+/* With hostroot=vsu, host ID 0 (never in a table) stands for the VPS's root. */
+static bool host_root_as_vsu(const struct vpsfs *fs, uint32_t alt) {
+        return alt == 0 && fs->hostroot == VPSFS_HOSTROOT_VSU;
+}
 
-        if (idmap_to_virt(fs->idmap, IDMAP_UID, alt, &v) < 0)
+int idview_uid_to_virt(const struct vpsfs *fs, uid_t alt, uid_t *ret_virt) {
+        uint32_t v = 0;
+
+        if (!host_root_as_vsu(fs, alt) && idmap_to_virt(fs->idmap, IDMAP_UID, alt, &v) < 0)
                 return -EINVAL;
         *ret_virt = v;
         return 0;
 }
 
 int idview_gid_to_virt(const struct vpsfs *fs, gid_t alt, gid_t *ret_virt) {
-        uint32_t v;
+        uint32_t v = 0;
 
-        if (idmap_to_virt(fs->idmap, IDMAP_GID, alt, &v) < 0)
+        if (!host_root_as_vsu(fs, alt) && idmap_to_virt(fs->idmap, IDMAP_GID, alt, &v) < 0)
                 return -EINVAL;
         *ret_virt = v;
         return 0;
@@ -53,13 +58,9 @@ int idview_caps_init(struct vpsfs *fs) {
         return 0;
 }
 
-/* The caller's IDs as stored on disk; host root has none unless hostroot=vsu. */
+/* The caller's IDs as stored on disk; host root has none unless hostroot=vsu. A host-root
+ * caller keeps its primary group 0 there too. */
 static int caller_virt(struct vpsfs *fs, const struct fuse_ctx *ctx, uid_t *ret_uid, gid_t *ret_gid) {
-        if (ctx->uid == 0 && fs->hostroot == VPSFS_HOSTROOT_VSU) {
-                *ret_uid = 0;
-                *ret_gid = 0;
-                return 0;
-        }
         if (idview_uid_to_virt(fs, ctx->uid, ret_uid) < 0 || idview_gid_to_virt(fs, ctx->gid, ret_gid) < 0)
                 return -EPERM;
         return 0;

@@ -85,14 +85,11 @@ Test(vpsfs_cli, fusermount_unmounts) {
         assert_ends_unmounted();
 }
 
-/* Its own suite: a test's .init runs after the suite's, it does not replace it. */
-TestSuite(vpsfs_cli_ro, .init = fx_setup_nomount, .fini = fx_teardown, .timeout = 60);
-
-Test(vpsfs_cli_ro, read_only_mount) {
+Test(vpsfs_cli, read_only_mount) {
         struct stat st;
 
         fx_write_file(B("f"), "ro", 0644);
-        fx_mount("ro,hostroot=vsu", 0);
+        fx_remount("ro,hostroot=vsu", 0);
         cr_assert_eq(stat(M("f"), &st), 0);
         cr_assert_eq(open(M("f"), O_WRONLY | O_CLOEXEC), -1);
         cr_assert_eq(errno, EROFS);

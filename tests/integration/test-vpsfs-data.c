@@ -373,14 +373,12 @@ Test(vpsfs_data, special_files) {
 
 /* An open file keeps working after its last name is gone, also when the daemon's descriptor
  * cache is tiny (RLIMIT_NOFILE 256 gives a cache of 64). */
-TestSuite(vpsfs_data_unlinked, .init = fx_setup_nomount, .fini = fx_teardown, .timeout = 120);
-
-Test(vpsfs_data_unlinked, open_file_survives_unlink) {
+Test(vpsfs_data, open_file_survives_unlink) {
         int fds[40];
         struct stat st;
         char buf[8];
 
-        fx_mount("hostroot=vsu", 256);
+        fx_remount("hostroot=vsu", 256);
         for (int k = 0; k < 40; k++) {
                 fds[k] = xopen(M("u%d", k), O_RDWR | O_CREAT);
                 cr_assert_eq(write(fds[k], "abc", 3), 3);

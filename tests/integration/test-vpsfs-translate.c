@@ -196,12 +196,14 @@ Test(vpsfs_translate, new_files_never_seen_with_wrong_owner_or_mode) {
         cr_assert_eq(bad, 0, "%u of %u observations had a wrong owner or mode", bad, seen);
 }
 
-/* Its own suite: a test's .init runs after the suite's, it does not replace it. */
-TestSuite(vpsfs_translate_vsu, .init = fx_setup_nomount, .fini = fx_teardown, .timeout = 60);
-
-Test(vpsfs_translate_vsu, hostroot_vsu_option) {
-        fx_mount("hostroot=vsu", 0);
+Test(vpsfs_translate, hostroot_vsu_option) {
+        fx_remount("hostroot=vsu", 0);
         fx_write_file(M("x"), "x", 0644);
         assert_owner(B("x"), 0, 0);
         assert_owner(M("x"), FX_ALT, FX_ALT);
+        cr_assert_eq(chown(M("x"), FX_ALT_OF(7), FX_ALT_OF(7)), 0);
+        cr_assert_eq(chown(M("x"), 0, 0), 0); /* host root's ID: the VPS's root */
+        assert_owner(B("x"), 0, 0);
+        cr_assert_eq(chown(M("x"), 1234, 1234), -1);
+        cr_assert_eq(errno, EINVAL);
 }

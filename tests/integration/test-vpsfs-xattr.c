@@ -167,14 +167,12 @@ Test(vpsfs_xattr, default_acl_inherited_and_umask_ignored) {
 }
 
 /* -o noacl: ACL blobs are still stored and translated, but the kernel does not enforce them. */
-TestSuite(vpsfs_xattr_noacl, .init = fx_setup_nomount, .fini = fx_teardown, .timeout = 60);
-
-Test(vpsfs_xattr_noacl, acl_stored_not_enforced) {
+Test(vpsfs_xattr, noacl_stores_but_does_not_enforce) {
         struct acl a;
         size_t size = acl_make(&a, ELEMENTSOF(acl_1001_r), acl_1001_r);
 
         backing_file("f", 1000, 1000, 0600);
-        fx_mount("noacl", 0);
+        fx_remount("noacl", 0);
         cr_assert_eq(setxattr(M("f"), ACCESS, &a, size, 0), 0, "set ACL: %s", strerror(errno));
         cr_assert_eq(acl_id(B("f"), ACCESS, ACL_USER), 1001);
         cr_assert_eq(acl_id(M("f"), ACCESS, ACL_USER), FX_ALT_OF(1001));
