@@ -31,6 +31,7 @@ struct options {
         bool foreground;
         bool writeback;
         bool noacl;
+        bool suid;
         enum vpsfs_hostroot hostroot;
         int ready_fd;
 };
@@ -59,6 +60,9 @@ static void print_help(void) {
                "                    write to BACKING directly\n"
                "  -o hostroot=vsu   host root creates files as the VPS's root (virtual ID 0),\n"
                "                    and chown to host ID 0 stores virtual ID 0 (tar as root)\n"
+               "  -o suid           honour set-user/group-ID bits (a VPS's su and sudo need it;\n"
+               "                    owners are alternative IDs, never host root, but keep the\n"
+               "                    mount point out of reach of other host users)\n"
                "  -o noacl          do not enforce POSIX ACLs (faster: the kernel never caches the\n"
                "                    root directory's ACL and asks vpsfs on every path walk)\n"
                "  -o writeback      use the kernel's writeback cache (slower here, see ops.c)\n"
@@ -80,6 +84,8 @@ static int parse_mount_options(char *list, struct options *o) {
                         o->readonly = false;
                 else if (strcmp(opt, "debug") == 0)
                         o->debug = o->foreground = true;
+                else if (strcmp(opt, "suid") == 0)
+                        o->suid = true;
                 else if (strcmp(opt, "noacl") == 0)
                         o->noacl = true;
                 else if (strcmp(opt, "writeback") == 0)
@@ -208,8 +214,9 @@ static int fuse_argv(const struct options *o, char **ret_opts) {
         /* No comma can hide in NAME: it would add mount options. */
         if (strchr(o->name ? o->name : name, ','))
                 return log_error_errno(-EINVAL, "name must not contain ','");
-        if (asprintf(ret_opts, "allow_other,default_permissions,fsname=vpsfs:%s,subtype=vpsfs%s%s",
-                     o->name ? o->name : name, o->readonly ? ",ro" : "", o->debug ? ",debug" : "") < 0)
+        if (asprintf(ret_opts, "allow_other,default_permissions,fsname=vpsfs:%s,subtype=vpsfs%s%s%s",
+                     o->name ? o->name : name, o->readonly ? ",ro" : "", o->suid ? ",suid" : "",
+                     o->debug ? ",debug" : "") < 0)
                 return -ENOMEM;
         return 0;
 }

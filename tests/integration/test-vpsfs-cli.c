@@ -52,6 +52,8 @@ Test(vpsfs_cli, fsname_and_options) {
                         cr_assert(strncmp(line, "vpsfs:test ", 11) == 0, "%s", line);
                         cr_assert(strstr(line, "default_permissions"), "%s", line);
                         cr_assert(strstr(line, "allow_other"), "%s", line);
+                        cr_assert(strstr(line, "nosuid"), "%s", line);
+                        cr_assert(strstr(line, "nodev"), "%s", line);
                 }
         fclose(f);
         cr_assert(found);
@@ -95,4 +97,19 @@ Test(vpsfs_cli, read_only_mount) {
         cr_assert_eq(errno, EROFS);
         cr_assert_eq(mkdir(M("d"), 0755), -1);
         cr_assert_eq(errno, EROFS);
+}
+
+Test(vpsfs_cli, suid_option) {
+        char line[1024];
+        FILE *f;
+
+        fx_remount("suid", 0);
+        f = fopen("/proc/self/mounts", "re");
+        cr_assert(f);
+        while (fgets(line, sizeof(line), f))
+                if (strstr(line, fx.mnt)) {
+                        cr_assert(!strstr(line, "nosuid"), "%s", line);
+                        cr_assert(strstr(line, "nodev"), "%s", line);
+                }
+        fclose(f);
 }
