@@ -28,13 +28,10 @@ static void set_fi(const struct vpsfs *fs, struct fuse_file_info *fi, int fd) {
 void vpsfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         struct vpsfs *fs = vpsfs_of(req);
         struct inode *i;
-        int fd, nfd, r;
+        int fd, nfd;
 
-        r = inode_acquire(fs, ino, &i, &fd);
-        if (r < 0) {
-                fuse_reply_err(req, -r);
+        if (!vpsfs_acquire_or_reply(req, ino, &i, &fd))
                 return;
-        }
         nfd = S_ISREG(i->type) ? inode_reopen(fs, i, fd, io_flags(fs, fi->flags)) : -EINVAL;
         /* Counted while the descriptor is still pinned, so it is never evicted under us. */
         if (nfd >= 0)
@@ -94,9 +91,7 @@ void vpsfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
         struct inode *p;
         int pfd, fd, r;
 
-        r = vpsfs_name_check(name);
-        if (r >= 0)
-                r = inode_acquire(fs, parent, &p, &pfd);
+        r = vpsfs_acquire_named(fs, parent, name, &p, &pfd);
         if (r < 0) {
                 fuse_reply_err(req, -r);
                 return;

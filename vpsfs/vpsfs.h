@@ -172,6 +172,12 @@ static inline struct vpsfs *vpsfs_of(fuse_req_t req) {
         return fuse_req_userdata(req);
 }
 
+/* inode_acquire() that answers the request with the error when it fails (the one reply). */
+bool vpsfs_acquire_or_reply(fuse_req_t req, fuse_ino_t ino, struct inode **ret_inode, int *ret_fd);
+/* Checks name, then acquires the directory parent it is to be used in. */
+int vpsfs_acquire_named(struct vpsfs *fs, fuse_ino_t parent, const char *name, struct inode **ret_inode,
+                        int *ret_fd);
+
 /* A name the client may use in a directory: not empty, no '/' (-EINVAL), at most NAME_MAX
  * bytes (-ENAMETOOLONG). */
 int vpsfs_name_check(const char *name);
