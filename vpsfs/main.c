@@ -214,8 +214,8 @@ static int fuse_argv(const struct options *o, char **ret_opts) {
         /* No comma can hide in NAME: it would add mount options. */
         if (strchr(o->name ? o->name : name, ','))
                 return log_error_errno(-EINVAL, "name must not contain ','");
-        if (asprintf(ret_opts, "allow_other,default_permissions,fsname=vpsfs:%s,subtype=vpsfs%s%s%s",
-                     o->name ? o->name : name, o->readonly ? ",ro" : "", o->suid ? ",suid" : "",
+        if (asprintf(ret_opts, "allow_other,default_permissions,fsname=vpsfs:%s,subtype=vpsfs,max_read=%d%s%s%s",
+                     o->name ? o->name : name, VPSFS_MAX_READ, o->readonly ? ",ro" : "", o->suid ? ",suid" : "",
                      o->debug ? ",debug" : "") < 0)
                 return -ENOMEM;
         return 0;
@@ -289,7 +289,7 @@ static int serve(struct vpsfs *fs, const struct options *o) {
         if (!cfg)
                 goto out_unmount;
         fuse_loop_cfg_set_max_threads(cfg, MAX_THREADS);
-        fuse_loop_cfg_set_idle_threads(cfg, 4);
+        fuse_loop_cfg_set_idle_threads(cfg, MAX_THREADS);
         r = fuse_session_loop_mt(fs->se, cfg) < 0 ? -EIO : 0;
         fuse_loop_cfg_destroy(cfg);
 out_unmount:

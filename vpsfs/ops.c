@@ -2,7 +2,10 @@
  * why. Handlers live in ops-entry.c, ops-attr.c, ops-dir.c, ops-file.c and ops-xattr.c. */
 #include "vpsfs/vpsfs.h"
 
-#define MAX_WRITE (1024 * 1024)
+/* With the request header, 1 MiB does not fit a pipe of the default maximum size, and
+ * libfuse then copies instead of splicing: 512 KiB measured faster here (sequential
+ * write 240/191/321 MB/s against 164/82/254 MB/s with 1 MiB, same runs). */
+#define MAX_WRITE (512 * 1024)
 
 static void want(struct fuse_conn_info *conn, unsigned cap) {
         if (conn->capable & cap)
@@ -32,9 +35,10 @@ void vpsfs_op_init(void *userdata, struct fuse_conn_info *conn) {
          * CAP_FSETID, would otherwise keep them. */
         conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
         conn->max_write = MAX_WRITE;
+        conn->max_read = VPSFS_MAX_READ; /* must match the max_read mount option */
         /* The kernel takes the smaller of this and the bdi's window, which main.c widened
          * before INIT (see set_readahead). */
-        conn->max_readahead = MAX_WRITE;
+        conn->max_readahead = 2 * MAX_WRITE;
         conn->max_background = 64;
         conn->congestion_threshold = 48;
         conn->time_gran = 1;
