@@ -234,6 +234,8 @@ static int pin_fd(struct vpsfs *fs, struct inode *i, int *ret_fd) {
         struct inode_table *t = &fs->table;
         int fd;
 
+        if (!i->handle) /* pinned inodes keep their descriptor; never here, but never crash */
+                return -ESTALE;
         fd = open_by_handle_at(fs->table.mount_fd, i->handle, O_PATH | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
