@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cgroup.h"
 #include "common/log.h"
 #include "vpsmgr/verbs.h"
 
@@ -21,6 +22,9 @@ static void print_help(void) {
                "  --log-level LEVEL  error, warning, info (default) or debug\n"
                "  -h, --help         this text\n"
                "  --version          the version\n"
+               "\n"
+               "Environment: VPS_ROOT (the state directory), VPS_CGROUP_PARENT (the cgroup\n"
+               "holding the VPS cgroups, below the cgroup2 root; default: " CGROUP_PARENT_DEFAULT ")\n"
                "\n"
                "Verbs:\n");
         if (!vpsmgr_verbs[0])
@@ -55,7 +59,11 @@ int main(int argc, char **argv) {
                 { "version", no_argument, NULL, 'V' },
                 {},
         };
-        struct vpsmgr_context ctx = { .root = getenv("VPS_ROOT") };
+        struct vpsmgr_context ctx = {
+                .root = getenv("VPS_ROOT"),
+                /* Tests give each run a parent of its own, away from the real VPSs. */
+                .cgroup_parent = getenv("VPS_CGROUP_PARENT"),
+        };
         const struct verb *v;
         enum log_level level;
         int c;
@@ -63,6 +71,8 @@ int main(int argc, char **argv) {
         log_set_program("vpsmgr");
         if (!ctx.root || !*ctx.root)
                 ctx.root = DEFAULT_ROOT;
+        if (!ctx.cgroup_parent || !*ctx.cgroup_parent)
+                ctx.cgroup_parent = CGROUP_PARENT_DEFAULT;
 
         /* '+': stop at the verb, whose options are its own. */
         while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0) {

@@ -5,6 +5,12 @@
 #include "vpsmgr/verbs.h"
 
 const struct verb *const vpsmgr_verbs[] = {
+        &verb_create,
+        &verb_destroy,
+        &verb_list,
+        &verb_status,
+        &verb_idmap,
+        &verb_whois,
         NULL,
 };
 

@@ -6,7 +6,8 @@
 #include <stdbool.h>
 
 struct vpsmgr_context {
-        const char *root;  /* state directory */
+        const char *root;           /* state directory */
+        const char *cgroup_parent;  /* cgroup of the VPS cgroups, below the cgroup2 root */
         bool json;
 };
 
@@ -16,6 +17,14 @@ struct verb {
         const char *usage;    /* the full text of "vpsmgr VERB --help" */
         int (*run)(const struct vpsmgr_context *ctx, int argc, char **argv);
 };
+
+/* The verbs, each in verb-NAME.c. */
+extern const struct verb verb_create;
+extern const struct verb verb_destroy;
+extern const struct verb verb_idmap;
+extern const struct verb verb_list;
+extern const struct verb verb_status;
+extern const struct verb verb_whois;
 
 /* NULL-terminated, in the order --help shows them. */
 extern const struct verb *const vpsmgr_verbs[];
