@@ -9,6 +9,7 @@
 #include "common/macro.h"
 #include "vpsmgr/copytree.h"
 #include "vpsmgr/rootfs-fill.h"
+#include "vpsmgr/template.h"
 #include "vpsmgr/untar.h"
 
 int rootfs_source_open(struct rootfs_source *s, const char **ret_what) {
@@ -47,10 +48,14 @@ int rootfs_fill(const struct rootfs_source *s, int rootfd, const char *hostname,
         *ret_error = NULL;
         switch (s->kind) {
         case ROOTFS_TEMPLATE_BUSYBOX:
-                /* template_busybox() (branch init) goes here at the merge. */
-                *ret_error = strdup("the busybox template is not available in this build yet "
-                                    "(use --rootfs DIR or --rootfs-tar FILE)");
-                return -EOPNOTSUPP;
+        {
+                int r = template_busybox(rootfd, NULL, hostname);
+
+                if (r < 0 && asprintf(ret_error, "cannot build the busybox template from %s: %s",
+                                      TEMPLATE_BUSYBOX_DEFAULT, strerror(-r)) < 0)
+                        *ret_error = NULL;
+                return r;
+        }
         case ROOTFS_TREE:
                 return copytree(s->fd, rootfd, ret_error);
         case ROOTFS_TARBALL:

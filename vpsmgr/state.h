@@ -37,6 +37,9 @@ int vps_is_running(const char *cgroup_parent, int vps_fd, const char *name, bool
  * died (ENOTCONN) counts as mounted. */
 int mount_point_at(int dirfd, const char *name, bool *ret);
 
+/* The start time of process pid in clock ticks since boot (/proc/PID/stat field 22): with
+ * the pid, it names one process for good, whatever pid reuse happens later. */
+int proc_starttime(pid_t pid, uint64_t *ret_ticks);
 /* Seconds since process pid started, from /proc/PID/stat and /proc/uptime. */
 int proc_uptime(pid_t pid, int64_t *ret_seconds);
 /* The last field of NSpid in /proc/PID/status: its PID in its own PID namespace. */

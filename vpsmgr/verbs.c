@@ -7,10 +7,15 @@
 const struct verb *const vpsmgr_verbs[] = {
         &verb_create,
         &verb_destroy,
+        &verb_start,
+        &verb_stop,
+        &verb_restart,
+        &verb_run,
         &verb_list,
         &verb_status,
         &verb_idmap,
         &verb_whois,
+        &verb_monitor,
         NULL,
 };
 
