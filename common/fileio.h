@@ -12,6 +12,9 @@ int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t s
  * files over max_size bytes with -EFBIG. */
 int read_file_at(int dirfd, const char *name, size_t max_size, char **ret_data, size_t *ret_size);
 
+/* The same from an open descriptor of a regular file, read from its current offset. */
+int read_fd(int fd, size_t max_size, char **ret_data, size_t *ret_size);
+
 /* Writes a whole buffer, retrying on short writes and EINTR. */
 int write_all(int fd, const void *data, size_t size);
 

@@ -9,6 +9,8 @@
 
 #define STOP_TIMEOUT_DEFAULT_SEC 10u
 #define STOP_TIMEOUT_MAX_SEC 3600u
+/* How long a SIGKILLed monitor may take to be gone. */
+#define MONITOR_KILL_WAIT_MS 500
 
 /* One VPS opened for a lifecycle verb, its lock held until vps_op_done(). */
 struct vps_op {

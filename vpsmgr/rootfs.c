@@ -82,7 +82,7 @@ static int group_scan_tty(int fd, uint32_t *ret_gid) {
         }
 }
 
-int rootfs_tty_gid(int rootfd, uint32_t *ret_gid) {
+int rootfs_open_file(int rootfd, const char *path) {
         struct open_how how = {
                 .flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
@@ -90,12 +90,21 @@ int rootfs_tty_gid(int rootfd, uint32_t *ret_gid) {
         _cleanup_close_ int fd = -1;
         struct stat st;
 
-        fd = (int) syscall(SYS_openat2, rootfd, "etc/group", &how, sizeof(how));
+        fd = (int) syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
         if (fd < 0)
                 return negative_errno();
         if (fstat(fd, &st) < 0)
                 return negative_errno();
         if (!S_ISREG(st.st_mode))
                 return -EBADF;
+        return TAKE_FD(fd);
+}
+
+int rootfs_tty_gid(int rootfd, uint32_t *ret_gid) {
+        _cleanup_close_ int fd = -1;
+
+        fd = rootfs_open_file(rootfd, "etc/group");
+        if (fd < 0)
+                return fd;
         return group_scan_tty(fd, ret_gid);
 }

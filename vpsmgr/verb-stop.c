@@ -14,9 +14,6 @@
 #include "vpsmgr/runstate.h"
 #include "vpsmgr/teardown.h"
 
-/* How long a SIGKILLed monitor may take to be gone. */
-#define MONITOR_KILL_WAIT_MS 500
-
 /* Through the monitor: it passes SIGTERM to init and tears down once init has exited. */
 static int stop_through_monitor(const struct vps_handle *h, int monitor_pidfd, unsigned timeout_ms) {
         if (pidfd_send_signal(monitor_pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH)

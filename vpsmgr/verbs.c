@@ -11,6 +11,8 @@ const struct verb *const vpsmgr_verbs[] = {
         &verb_stop,
         &verb_restart,
         &verb_run,
+        &verb_exec,
+        &verb_enter,
         &verb_list,
         &verb_status,
         &verb_idmap,

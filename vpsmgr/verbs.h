@@ -30,6 +30,8 @@ extern const struct verb verb_start;
 extern const struct verb verb_stop;
 extern const struct verb verb_restart;
 extern const struct verb verb_run;
+extern const struct verb verb_exec;
+extern const struct verb verb_enter;
 extern const struct verb verb_monitor;  /* hidden: summary NULL */
 
 /* NULL-terminated, in the order --help shows them. */
