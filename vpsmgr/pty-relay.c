@@ -65,7 +65,7 @@ int pty_relay(int master, int child_pidfd) {
         if (have_tty) {
                 raw = saved;
                 cfmakeraw(&raw);
-                (void) tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
+                (void) tcsetattr(STDIN_FILENO, TCSADRAIN, &raw); /* not FLUSH: typed-ahead input stays */
         }
 
         for (;;) {
@@ -103,7 +103,7 @@ int pty_relay(int master, int child_pidfd) {
                 }
         }
         if (have_tty)
-                (void) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+                (void) tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
 out_mask:
         (void) sigprocmask(SIG_SETMASK, &old, NULL);
         return r;

@@ -13,6 +13,7 @@ const struct verb *const vpsmgr_verbs[] = {
         &verb_run,
         &verb_exec,
         &verb_enter,
+        &verb_ps,
         &verb_list,
         &verb_status,
         &verb_idmap,

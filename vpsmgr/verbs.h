@@ -32,6 +32,7 @@ extern const struct verb verb_restart;
 extern const struct verb verb_run;
 extern const struct verb verb_exec;
 extern const struct verb verb_enter;
+extern const struct verb verb_ps;
 extern const struct verb verb_monitor;  /* hidden: summary NULL */
 
 /* NULL-terminated, in the order --help shows them. */
