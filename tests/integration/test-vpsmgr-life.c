@@ -433,3 +433,21 @@ Test(vpsmgr_life, not_root_is_told_so) {
         fx_run_as(&r, 65534, (const char *const[]) { "exec", "nr", "--", "id", NULL });
         expect_error(&r, "must be run as root");
 }
+
+Test(vpsmgr_life, help_of_the_lifecycle_verbs) {
+        static const char *const verbs[] = { "start", "stop", "restart", "run", "exec", "enter", "ps" };
+        struct run_result r, h;
+
+        fx_run(&r, "--help");
+        expect_ok(&r);
+        cr_expect_null(strstr(r.out, "__monitor"), "the monitor's verb is for vpsmgr only: %s", r.out);
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                char want[64];
+
+                snprintf(want, sizeof(want), "\n  %s ", verbs[i]);
+                cr_expect(strstr(r.out, want), "--help lacks %s", verbs[i]);
+                fx_run(&h, verbs[i], "--help");
+                expect_ok(&h);
+                cr_expect(strstr(h.out, "Usage: vpsmgr") == h.out, "%s --help: %s", verbs[i], h.out);
+        }
+}

@@ -336,7 +336,6 @@ Test(vpsmgr_state, bad_input_gives_one_line_and_changes_nothing) {
                 { { "create", "web2", "--rootfs-tar", tiny }, "as rootfs: a directory, not a tarball" },
                 { { "create", "web2", "--rootfs-tar", "/nonexistent" }, "No such file or directory" },
                 { { "create", "web2", "--rootfs-tar", garbage }, "web2: cannot fill rootfs from" },
-                { { "create", "web2" }, "web2: the busybox template is not available in this build yet" },
                 { { "create", "web2", "--template", "debian" }, "create: unknown template 'debian'" },
                 { { "create", "web2", "--rootfs", tiny, "--rootfs-tar", file }, "give only one of" },
                 { { "create", "web2", "--vpid", "0" }, "invalid value '0' for --vpid" },
