@@ -166,7 +166,8 @@ static int copy_data(int in, int out, off_t size) {
                 for (off_t off_in = data, off_out = data; off_in < hole;) {
                         ssize_t n = copy_file_range(in, &off_in, out, &off_out, (size_t) (hole - off_in), 0);
 
-                        if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+                        if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+                                      errno == EOPNOTSUPP)) {
                                 char buf[65536];
 
                                 /* Not between these filesystems: read and write. */

@@ -31,7 +31,8 @@ static const struct {
 
 const char *untar_compression_option(const unsigned char *head, size_t size) {
         for (size_t i = 0; i < ELEMENTSOF(compressions); i++)
-                if (size >= compressions[i].size && memcmp(head, compressions[i].magic, compressions[i].size) == 0)
+                if (size >= compressions[i].size &&
+                    memcmp(head, compressions[i].magic, compressions[i].size) == 0)
                         return compressions[i].option;
         return NULL;
 }
@@ -115,7 +116,8 @@ int untar(int tarfd, int rootfd, char **ret_error) {
                 return -EIO;
         if (said)
                 *ret_error = TAKE_PTR(said);
-        else if (asprintf(ret_error, "tar %s %d", WIFEXITED(status) ? "exited with status" : "was killed by signal",
+        else if (asprintf(ret_error, "tar %s %d",
+                          WIFEXITED(status) ? "exited with status" : "was killed by signal",
                           WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status)) < 0)
                 *ret_error = NULL;
         return -EIO;

@@ -134,7 +134,8 @@ static int make_vps(int root_fd, const struct create_options *o, int *ret_vps_fd
         if (r < 0) {
                 (void) rmtree_at(root_fd, o->name);
                 if (r == -EBUSY)
-                        return log_error_errno(r, "%s: VPID %" PRIu32 " is taken by another VPS", o->name, o->vpid);
+                        return log_error_errno(r, "%s: VPID %" PRIu32 " is taken by another VPS", o->name,
+                                               o->vpid);
                 if (r == -EADDRINUSE)
                         return log_error_errno(r, "%s: the ID block of VPID %" PRIu32 " overlaps IDs the host "
                                                "uses (passwd, group, subuid, subgid)", o->name, o->vpid);

@@ -564,6 +564,102 @@ Test(vpsmgr_state, broken_vps_is_listed_and_destroyable) {
         cr_expect_neq(access(fx_path("state/ghost"), F_OK), 0);
 }
 
+/* Replaces a state file's content, as an admin's editor (or a disk error) might. */
+static void overwrite(const char *path, const char *content) {
+        char tmp[600];
+
+        snprintf(tmp, sizeof(tmp), "%s.new", path);
+        tree_file(AT_FDCWD, tmp, content, 0600, 0, 0);
+        cr_assert_eq(rename(tmp, path), 0);
+}
+
+Test(vpsmgr_state, corrupted_files_give_clear_errors_and_change_nothing) {
+        struct run_result r;
+        char *before, *after;
+
+        create_tiny("web1");
+        overwrite(fx_path("state/web1/config"), "vpid = 1\nhostname = web1\ncolour = blue\n");
+        overwrite(fx_path("state/web1/idmap"), "u 0 0 65536\n");
+        before = state_snapshot();
+
+        fx_run(&r, "status", "web1");
+        expect_ok(&r);
+        cr_expect(strstr(r.out, "state:       broken\n") && strstr(r.out, "config:3: unknown key 'colour'"),
+                  "status: %s", r.out);
+        fx_run(&r, "idmap", "web1");
+        expect_error(&r, "web1: cannot read its translation table: idmap:1:");
+        after = state_snapshot();
+        cr_expect_str_eq(before, after);
+        free(after);
+
+        /* A pool file nobody can trust stops allocation, with the place to fix. */
+        overwrite(fx_path("state/pool"), "# VPID BASE COUNT NAME\n7 458752 65536 web1\nseven x y z\n");
+        free(before);
+        before = state_snapshot();
+        fx_run(&r, "create", "web2", "--rootfs", tiny_tree());
+        expect_error(&r, "web2: cannot allocate a VPID: pool:3: VPID 'seven' is not a number");
+        fx_run(&r, "list");
+        expect_error(&r, "cannot read the pool: pool:3:");
+        after = state_snapshot();
+        cr_expect_str_eq(before, after);
+        free(after);
+        free(before);
+
+        /* destroy reads neither, so a broken VPS can always go (the pool once repaired). */
+        overwrite(fx_path("state/pool"), "7 458752 65536 web1\n");
+        fx_run(&r, "destroy", "web1");
+        expect_ok(&r);
+}
+
+Test(vpsmgr_state, parallel_creates_get_distinct_vpids_and_one_name_once) {
+        struct run_job jobs[8];
+        struct run_result r;
+        long long vpids[8];
+        unsigned ok = 0;
+
+        for (int i = 0; i < 8; i++) {
+                char name[16];
+
+                snprintf(name, sizeof(name), "p%d", i);
+                fx_start(&jobs[i], "--json", "create", fx_keep_path(name), "--rootfs", tiny_tree());
+        }
+        for (int i = 0; i < 8; i++) {
+                fx_wait(&jobs[i], &r);
+                expect_ok(&r);
+                vpids[i] = json_number(r.out, "vpid");
+                for (int k = 0; k < i; k++)
+                        cr_expect_neq(vpids[i], vpids[k], "p%d and p%d share VPID %lld", i, k, vpids[i]);
+        }
+        cr_expect_eq(pool_entries(), 8);
+
+        for (int i = 0; i < 8; i++)
+                fx_start(&jobs[i], "create", "same", "--rootfs", tiny_tree());
+        for (int i = 0; i < 8; i++) {
+                fx_wait(&jobs[i], &r);
+                if (r.status == 0)
+                        ok++;
+                else
+                        expect_error(&r, "same: already exists");
+        }
+        cr_expect_eq(ok, 1, "%u creates of one name succeeded", ok);
+        cr_expect_eq(pool_entries(), 9);
+
+        /* Destroys and creates of one name racing: the pool ends up with one entry per VPS
+         * directory, never a freed entry of a live VPS. */
+        for (int i = 0; i < 8; i++) {
+                if (i % 2)
+                        fx_start(&jobs[i], "destroy", "same");
+                else
+                        fx_start(&jobs[i], "create", "same", "--rootfs", tiny_tree());
+        }
+        for (int i = 0; i < 8; i++)
+                fx_wait(&jobs[i], &r);
+        fx_run(&r, "list");
+        expect_ok(&r);
+        cr_expect_eq(pool_entries(), 8 + (access(fx_path("state/same"), F_OK) == 0), "pool and directories disagree");
+        cr_expect(!strstr(r.out, "broken"), "list: %s", r.out);
+}
+
 /* ---- list, status, idmap, whois ---- */
 
 Test(vpsmgr_state, list_and_status_show_a_stopped_vps) {
