@@ -57,3 +57,17 @@ int vps_has_anything(const struct vps_handle *h, bool *ret) {
         *ret = running;
         return 0;
 }
+
+int vps_refuse_running(const struct vps_handle *h) {
+        bool running;
+        int r;
+
+        r = vps_is_running(h->cgroup_parent, h->vps_fd, h->name, &running);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot tell whether it runs: %m", h->name);
+        if (running) {
+                log_error("%s: already running", h->name);
+                return -EBUSY;
+        }
+        return 0;
+}

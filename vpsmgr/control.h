@@ -32,6 +32,9 @@ int vps_monitor_pidfd(const struct vps_handle *h, int *ret_pidfd);
  * its cgroup, or its mount. */
 int vps_has_anything(const struct vps_handle *h, bool *ret);
 
+/* For start and run: logs "NAME: already running" and returns -EBUSY if the VPS runs. */
+int vps_refuse_running(const struct vps_handle *h);
+
 /* Stops the VPS (caller holds the lock): SIGTERM through the monitor (or straight to init
  * if the monitor is gone), up to timeout_ms for the orderly shutdown, then the monitor is
  * killed and vps_teardown() finishes. Ends within timeout_ms + about 2 s. Logs what could

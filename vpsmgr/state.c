@@ -38,18 +38,26 @@ int mount_point_at(int dirfd, const char *name, bool *ret) {
         return 0;
 }
 
-int proc_starttime(pid_t pid, uint64_t *ret_ticks) {
-        _cleanup_free_ char *stat = NULL;
-        unsigned long long start;
-        char path[64], *p;
+int proc_read(pid_t pid, const char *leaf, char **ret_text) {
+        char path[64];
         int r;
 
         if (pid <= 0)
                 return -ESRCH;
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        r = read_file_at(AT_FDCWD, path, PROC_FILE_MAX, &stat, NULL);
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, leaf);
+        r = read_file_at(AT_FDCWD, path, PROC_FILE_MAX, ret_text, NULL);
+        return r == -ENOENT ? -ESRCH : r;
+}
+
+int proc_starttime(pid_t pid, uint64_t *ret_ticks) {
+        _cleanup_free_ char *stat = NULL;
+        unsigned long long start;
+        char *p;
+        int r;
+
+        r = proc_read(pid, "stat", &stat);
         if (r < 0)
-                return r == -ENOENT ? -ESRCH : r;
+                return r;
         /* The command name may hold anything, ')' included: the fields follow the last ')'.
          * starttime is field 22, the 20th after it. */
         p = strrchr(stat, ')');
@@ -87,14 +95,13 @@ int proc_uptime(pid_t pid, int64_t *ret_seconds) {
 
 int proc_pid_inside(pid_t pid, pid_t *ret) {
         _cleanup_free_ char *status = NULL;
-        char path[64], *line, *last;
+        char *line, *last;
         uint32_t v;
         int r;
 
-        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-        r = read_file_at(AT_FDCWD, path, PROC_FILE_MAX, &status, NULL);
+        r = proc_read(pid, "status", &status);
         if (r < 0)
-                return r == -ENOENT ? -ESRCH : r;
+                return r;
         line = strstr(status, "\nNSpid:");
         if (!line)
                 return -ENODATA;

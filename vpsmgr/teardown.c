@@ -93,9 +93,12 @@ int vps_teardown(const struct vps_handle *h) {
         r = teardown_vpsfs(h);
         if (r < 0 && ret == 0)
                 ret = r;
-        /* Only once nothing is left: the records are what a later stop would need. */
-        if (ret == 0)
-                for (enum run_file f = 0; f < _RUN_FILE_MAX; f++)
-                        runstate_remove(h->vps_fd, f);
+        /* Only once nothing is left: the records are what a later stop would need. The
+         * monitor's last, so that its absence means the teardown is over. */
+        if (ret == 0) {
+                runstate_remove(h->vps_fd, RUN_VPSFS);
+                runstate_remove(h->vps_fd, RUN_INIT);
+                runstate_remove(h->vps_fd, RUN_MONITOR);
+        }
         return ret;
 }

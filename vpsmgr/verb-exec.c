@@ -64,13 +64,8 @@ static int exec_or_enter(const struct vpsmgr_context *ctx, const char *verb, int
         struct vps_handle h = {};
         struct winsize ws;
         const char *name;
-        int dd = argc, r, code;
+        int dd = args_find_dashdash(argc, argv), r, code;
 
-        for (int i = 1; i < argc; i++)
-                if (strcmp(argv[i], "--") == 0) {
-                        dd = i;
-                        break;
-                }
         if (strcmp(verb, "exec") == 0) {
                 if (dd >= argc - 1) {
                         log_error("exec: missing -- CMD");

@@ -18,10 +18,10 @@
 #include "vpsmgr/handle.h"
 #include "vpsmgr/json.h"
 #include "vpsmgr/passwd.h"
+#include "vpsmgr/state.h"
 #include "vpsmgr/verbs.h"
 #include "vpsmgr/vps-open.h"
 
-#define PROC_MAX (64 * 1024)
 #define COMMAND_MAX 4096
 
 struct ps_row {
@@ -55,8 +55,7 @@ static int read_row(pid_t pid, const struct idmap *m, const char *passwd, struct
         int r;
 
         *row = (struct ps_row) { .pid = pid, .vuid = -1, .state = '?' };
-        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-        r = read_file_at(AT_FDCWD, path, PROC_MAX, &status, NULL);
+        r = proc_read(pid, "status", &status);
         if (r < 0)
                 return r;
         if (status_field(status, "State", buf, sizeof(buf)))

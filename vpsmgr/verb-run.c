@@ -12,22 +12,13 @@
 #include "vpsmgr/monitor.h"
 #include "vpsmgr/state.h"
 
-/* The index of "--" in argv, or argc. */
-static int find_dashdash(int argc, char **argv) {
-        for (int i = 1; i < argc; i++)
-                if (strcmp(argv[i], "--") == 0)
-                        return i;
-        return argc;
-}
-
 static int run_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
         _cleanup_(vps_op_done) struct vps_op op = { .root_fd = -1, .vps_fd = -1, .lock_fd = -1 };
         struct vps_step_error e = {};
         struct monitor m;
-        bool running;
         int dd, r, code;
 
-        dd = find_dashdash(argc, argv);
+        dd = args_find_dashdash(argc, argv);
         r = args_no_options("run", dd, argv);
         if (r >= 0)
                 r = vps_op_begin(&op, ctx, "run", dd, argv);
@@ -37,13 +28,9 @@ static int run_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
                 log_error("run: missing -- CMD");
                 return -EINVAL;
         }
-        r = vps_is_running(op.h.cgroup_parent, op.h.vps_fd, op.h.name, &running);
+        r = vps_refuse_running(&op.h);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot tell whether it runs: %m", op.h.name);
-        if (running) {
-                log_error("%s: already running", op.h.name);
-                return -EBUSY;
-        }
+                return r;
         r = monitor_load(&m, &op.h);
         if (r < 0) {
                 monitor_free(&m);

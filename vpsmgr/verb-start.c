@@ -143,7 +143,6 @@ static int wait_for_old_monitor(const struct vps_handle *h) {
 static int start_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
         _cleanup_(vps_op_done) struct vps_op op = { .root_fd = -1, .vps_fd = -1, .lock_fd = -1 };
         _cleanup_close_ int pidfd = -1;
-        bool running;
         int r;
 
         r = args_no_options("start", argc, argv);
@@ -151,13 +150,9 @@ static int start_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
                 r = vps_op_begin(&op, ctx, "start", argc, argv);
         if (r < 0)
                 return r;
-        r = vps_is_running(op.h.cgroup_parent, op.h.vps_fd, op.h.name, &running);
+        r = vps_refuse_running(&op.h);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot tell whether it runs: %m", op.h.name);
-        if (running) {
-                log_error("%s: already running", op.h.name);
-                return -EBUSY;
-        }
+                return r;
         r = wait_for_old_monitor(&op.h);
         if (r < 0)
                 return r;
