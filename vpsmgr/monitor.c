@@ -25,6 +25,7 @@
 #include "vpsmgr/init-protocol.h"
 #include "vpsmgr/monitor.h"
 #include "vpsmgr/ns.h"
+#include "vpsmgr/passwd.h"
 #include "vpsmgr/runstate.h"
 #include "vpsmgr/teardown.h"
 #include "vpsmgr/vpsfs-spawn.h"
@@ -128,15 +129,51 @@ static int make_cgroup(struct monitor *m, const char **ret_step) {
         return 0;
 }
 
+/* "UID:GID[:GID,...]" for vps-init --user. */
+static int format_identity(const struct vps_user *u, char **ret) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "%u:%u", (unsigned) u->uid, (unsigned) u->gid);
+        for (size_t i = 0; i < u->n_groups; i++)
+                fprintf(f, "%c%u", i == 0 ? ':' : ',', (unsigned) u->groups[i]);
+        if (fclose(f) != 0) {
+                free(text);
+                return -ENOMEM;
+        }
+        *ret = text;
+        return 0;
+}
+
 static int launch_init(struct monitor *m, struct vps_step_error *e) {
         char *argv[INIT_ARGV_MAX] = { (char *) "vps-init" };
-        char *envp[3] = {};
-        _cleanup_free_ char *term = NULL;
+        char *envp[8] = {};
+        _cleanup_free_ char *term = NULL, *user_arg = NULL, *home = NULL, *user = NULL, *logname = NULL,
+                            *shell = NULL;
         size_t n = 1, k = 0;
         struct vps_launch_result res;
         int saved[3] = { -1, -1, -1 };
         int r;
 
+        if (m->workload_user) {
+                const struct vps_user *u = m->workload_user;
+
+                r = format_identity(u, &user_arg);
+                if (r < 0 || asprintf(&home, "HOME=%s", u->home) < 0 || asprintf(&user, "USER=%s", u->name) < 0 ||
+                    asprintf(&logname, "LOGNAME=%s", u->name) < 0 || asprintf(&shell, "SHELL=%s", u->shell) < 0) {
+                        vps_step_error_set(e, "command line", -ENOMEM);
+                        return -ENOMEM;
+                }
+                argv[n++] = (char *) "--user";
+                argv[n++] = user_arg;
+                envp[k++] = home;
+                envp[k++] = user;
+                envp[k++] = logname;
+                envp[k++] = shell;
+        }
         if (m->workload) {
                 argv[n++] = (char *) "--run";
                 argv[n++] = (char *) "--";

@@ -16,12 +16,14 @@
 struct vps_handle;
 struct vps_config;
 struct idmap;
+struct vps_user;
 
 struct monitor {
         const struct vps_handle *h;
         struct vps_config *config;
         struct idmap *idmap;
         char *const *workload;   /* run: CMD...; NULL: service mode (start_cmd) */
+        const struct vps_user *workload_user;  /* run --user: who CMD runs as; NULL: root */
         int stdio_fd;            /* what init gets as 0, 1, 2: -1 for ours */
         int init_bin_fd;
         pid_t vpsfs_pid;

@@ -109,6 +109,18 @@ int passwd_name_of(const char *passwd, uid_t uid, char *buf, size_t size) {
         return -ESRCH;
 }
 
+/* user (NULL: root) in the two texts; group may be NULL (unreadable: no groups but the
+ * primary). Root needs no entry: uid 0 works with or without one. */
+static int lookup(const char *passwd, const char *group, const char *user, struct vps_user *ret) {
+        int r;
+
+        r = passwd_find(passwd ?: "", user ?: "0", ret);
+        if (r < 0)
+                return r;
+        passwd_add_groups(group ?: "", ret);
+        return 0;
+}
+
 int passwd_lookup_here(const char *user, struct vps_user *ret) {
         _cleanup_free_ char *passwd = NULL, *group = NULL;
         int r;
@@ -116,21 +128,25 @@ int passwd_lookup_here(const char *user, struct vps_user *ret) {
         r = read_file_at(AT_FDCWD, "/etc/passwd", PASSWD_FILE_MAX, &passwd, NULL);
         if (r < 0 && r != -ENOENT)
                 return r;
-        r = passwd_find(passwd ?: "", user ?: "0", ret);
-        if (r < 0)
-                return r;
-        /* Root needs no entry: uid 0 works with or without one. */
-        if (read_file_at(AT_FDCWD, "/etc/group", PASSWD_FILE_MAX, &group, NULL) >= 0)
-                passwd_add_groups(group, ret);
-        else
-                passwd_add_groups("", ret);
-        return 0;
+        (void) read_file_at(AT_FDCWD, "/etc/group", PASSWD_FILE_MAX, &group, NULL);
+        return lookup(passwd, group, user, ret);
 }
 
-int passwd_read_below(int rootfd, char **ret_text) {
+int passwd_lookup_below(int rootfd, const char *user, struct vps_user *ret) {
+        _cleanup_free_ char *passwd = NULL, *group = NULL;
+        int r;
+
+        r = passwd_read_below(rootfd, "etc/passwd", &passwd);
+        if (r < 0)
+                return r;
+        (void) passwd_read_below(rootfd, "etc/group", &group);
+        return lookup(passwd, group, user, ret);
+}
+
+int passwd_read_below(int rootfd, const char *path, char **ret_text) {
         _cleanup_close_ int fd = -1;
 
-        fd = rootfs_open_file(rootfd, "etc/passwd");
+        fd = rootfs_open_file(rootfd, path);
         if (fd == -ENOENT) {
                 *ret_text = strdup("");
                 return *ret_text ? 0 : -ENOMEM;

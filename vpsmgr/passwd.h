@@ -37,6 +37,9 @@ int passwd_name_of(const char *passwd, uid_t uid, char *buf, size_t size);
  * (NULL: root). */
 int passwd_lookup_here(const char *user, struct vps_user *ret);
 
-/* Reads etc/passwd below rootfd (the backing store) the careful way (rootfs.h); "" if there
- * is none. */
-int passwd_read_below(int rootfd, char **ret_text);
+/* Reads path (etc/passwd, etc/group) below rootfd (the backing store) the careful way
+ * (rootfs.h); "" if there is none. */
+int passwd_read_below(int rootfd, const char *path, char **ret_text);
+
+/* passwd_lookup_here() from the host, through the backing store below rootfd. */
+int passwd_lookup_below(int rootfd, const char *user, struct vps_user *ret);

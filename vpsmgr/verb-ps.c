@@ -143,7 +143,7 @@ static int ps_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
         if (r < 0)
                 return log_error_errno(r, "%s: cannot read its translation table: %s", name, error ?: strerror(-r));
         rootfs_fd = openat(vps_fd, "rootfs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (rootfs_fd < 0 || passwd_read_below(rootfs_fd, &passwd) < 0)
+        if (rootfs_fd < 0 || passwd_read_below(rootfs_fd, "etc/passwd", &passwd) < 0)
                 passwd = strdup(""); /* numbers instead of names */
         if (!passwd)
                 return log_error_errno(-ENOMEM, "%m");

@@ -362,6 +362,15 @@ Test(vpsmgr_life, run_returns_the_status_and_leaves_nothing) {
         fx_run(&r, "run", "rn", "--", "true");
         expect_ok(&r);
         expect_clean("rn");
+
+        /* As a user of the VPS, looked up in its files. */
+        fx_run(&r, "run", "rn", "--", "sh", "-c", "echo 'carol:x:1002:1002::/tmp:/bin/sh' >> /etc/passwd");
+        expect_ok(&r);
+        fx_run(&r, "run", "rn", "--user", "carol", "--", "sh", "-c", "id -u; echo $HOME");
+        expect_out(&r, 0, "1002\n/tmp\n");
+        fx_run(&r, "run", "rn", "--user", "dave", "--", "id");
+        expect_error(&r, "rn: no such user 'dave'");
+        expect_clean("rn");
 }
 
 Test(vpsmgr_life, bad_input_gives_one_line_and_changes_nothing) {
