@@ -442,3 +442,41 @@ Test(vpsmgr_life, not_root_is_told_so) {
         fx_run_as(&r, 65534, (const char *const[]) { "exec", "nr", "--", "id", NULL });
         expect_error(&r, "must be run as root");
 }
+
+Test(vpsmgr_life, restart_gives_a_new_init) {
+        struct run_result r;
+        pid_t old, now;
+
+        life_create("rs", NULL);
+        fx_run(&r, "restart", "rs");
+        expect_ok(&r); /* a stopped VPS is just started */
+        old = life_run_pid("rs", "init.pid");
+        fx_run(&r, "restart", "rs", "--timeout", "5");
+        expect_ok(&r);
+        now = life_run_pid("rs", "init.pid");
+        cr_expect(now > 0 && now != old, "init %d before, %d after", (int) old, (int) now);
+        fx_run(&r, "exec", "rs", "--", "true");
+        expect_ok(&r);
+}
+
+Test(vpsmgr_life, concurrent_starts_serialize_on_the_lock) {
+        struct run_job a, b, c;
+        struct run_result ra, rb, rc;
+
+        life_create("c1", NULL);
+        life_create("c2", NULL);
+        /* The same VPS twice: one starts it, the other finds it running. */
+        fx_start(&a, "start", "c1");
+        fx_start(&b, "start", "c1");
+        /* Another VPS meanwhile: not held up by c1's lock. */
+        fx_start(&c, "start", "c2");
+        fx_wait(&a, &ra);
+        fx_wait(&b, &rb);
+        fx_wait(&c, &rc);
+        cr_expect_eq((ra.status == 0) + (rb.status == 0), 1, "a: %d %s / b: %d %s", ra.status, ra.err, rb.status,
+                     rb.err);
+        cr_expect(strstr(ra.err, "c1: already running") || strstr(rb.err, "c1: already running"), "%s / %s",
+                  ra.err, rb.err);
+        expect_ok(&rc);
+        cr_expect(life_mounted("c1") && life_mounted("c2"));
+}
