@@ -480,3 +480,18 @@ Test(vpsmgr_life, concurrent_starts_serialize_on_the_lock) {
         expect_ok(&rc);
         cr_expect(life_mounted("c1") && life_mounted("c2"));
 }
+
+Test(vpsmgr_life, a_failed_start_names_the_step_and_undoes_everything) {
+        struct run_result r;
+
+        life_create("f", NULL);
+        /* A symlink where the VPS's /proc belongs: the launcher refuses to follow it. */
+        cr_assert_eq(rmdir(fx_path("state/f/rootfs/proc")), 0);
+        cr_assert_eq(symlink("/etc", fx_path("state/f/rootfs/proc")), 0);
+        fx_run(&r, "start", "f");
+        expect_error(&r, "cannot start f: mount /proc: Not a directory");
+        expect_clean("f");
+        fx_run(&r, "run", "f", "--", "true");
+        expect_error(&r, "cannot start f: mount /proc");
+        expect_clean("f");
+}
