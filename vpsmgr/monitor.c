@@ -148,72 +148,93 @@ static int format_identity(const struct vps_user *u, char **ret) {
         return 0;
 }
 
-static int launch_init(struct monitor *m, struct vps_step_error *e) {
-        char *argv[INIT_ARGV_MAX] = { (char *) "vps-init" };
-        char *envp[8] = {};
-        _cleanup_free_ char *term = NULL, *user_arg = NULL, *home = NULL, *user = NULL, *logname = NULL,
-                            *shell = NULL;
-        size_t n = 1, k = 0;
-        struct vps_launch_result res;
-        int saved[3] = { -1, -1, -1 };
+/* vps-init's command line and environment, with the strings they point to. */
+struct init_command {
+        char *argv[INIT_ARGV_MAX];
+        char *envp[8];
+        char *strings[6];  /* allocated: freed by init_command_done() */
+};
+
+static void init_command_done(struct init_command *c) {
+        for (size_t i = 0; i < ELEMENTSOF(c->strings); i++)
+                free(c->strings[i]);
+}
+
+/* "KEY=value" into the environment, the string kept in c->strings[slot]. */
+static int add_env(struct init_command *c, size_t *k, size_t slot, const char *key, const char *value) {
+        if (asprintf(&c->strings[slot], "%s=%s", key, value) < 0) {
+                c->strings[slot] = NULL;
+                return -ENOMEM;
+        }
+        c->envp[(*k)++] = c->strings[slot];
+        return 0;
+}
+
+static int init_command(const struct monitor *m, struct init_command *c) {
+        size_t n = 0, k = 0;
         int r;
 
+        c->argv[n++] = (char *) "vps-init";
         if (m->workload_user) {
                 const struct vps_user *u = m->workload_user;
 
-                r = format_identity(u, &user_arg);
-                if (r < 0 || asprintf(&home, "HOME=%s", u->home) < 0 || asprintf(&user, "USER=%s", u->name) < 0 ||
-                    asprintf(&logname, "LOGNAME=%s", u->name) < 0 || asprintf(&shell, "SHELL=%s", u->shell) < 0) {
-                        vps_step_error_set(e, "command line", -ENOMEM);
+                r = format_identity(u, &c->strings[0]);
+                if (r < 0)
+                        return r;
+                c->argv[n++] = (char *) "--user";
+                c->argv[n++] = c->strings[0];
+                if (add_env(c, &k, 1, "HOME", u->home) < 0 || add_env(c, &k, 2, "USER", u->name) < 0 ||
+                    add_env(c, &k, 3, "LOGNAME", u->name) < 0 || add_env(c, &k, 4, "SHELL", u->shell) < 0)
                         return -ENOMEM;
-                }
-                argv[n++] = (char *) "--user";
-                argv[n++] = user_arg;
-                envp[k++] = home;
-                envp[k++] = user;
-                envp[k++] = logname;
-                envp[k++] = shell;
         }
         if (m->workload) {
-                argv[n++] = (char *) "--run";
-                argv[n++] = (char *) "--";
+                c->argv[n++] = (char *) "--run";
+                c->argv[n++] = (char *) "--";
                 for (char *const *a = m->workload; *a; a++) {
-                        if (n >= INIT_ARGV_MAX - 1) {
-                                vps_step_error_set(e, "command line", -E2BIG);
+                        if (n >= INIT_ARGV_MAX - 1)
                                 return -E2BIG;
-                        }
-                        argv[n++] = *a;
+                        c->argv[n++] = *a;
                 }
                 /* The workload talks to the caller's terminal, if any. */
-                if (getenv("TERM") && asprintf(&term, "TERM=%s", getenv("TERM")) >= 0)
-                        envp[k++] = term;
+                if (getenv("TERM") && add_env(c, &k, 5, "TERM", getenv("TERM")) < 0)
+                        return -ENOMEM;
         } else if (m->config->start_cmd && *m->config->start_cmd) {
-                argv[n++] = (char *) "--";
-                argv[n++] = (char *) "/bin/sh";
-                argv[n++] = (char *) "-c";
-                argv[n++] = m->config->start_cmd;
+                c->argv[n++] = (char *) "--";
+                c->argv[n++] = (char *) "/bin/sh";
+                c->argv[n++] = (char *) "-c";
+                c->argv[n++] = m->config->start_cmd;
         }
-        argv[n] = NULL;
+        c->argv[n] = NULL;
+        c->envp[k] = NULL;
+        return 0;
+}
+
+static int launch_init(struct monitor *m, struct vps_step_error *e) {
+        _cleanup_(init_command_done) struct init_command c = {};
+        struct vps_launch_result res;
+        int saved[3] = { -1, -1, -1 };
+        char mnt[4096];
+        int r;
+
+        r = init_command(m, &c);
+        if (r >= 0)
+                r = vps_handle_path(m->h, "mnt", mnt, sizeof(mnt));
+        if (r < 0) {
+                vps_step_error_set(e, "command line", r);
+                return r;
+        }
 
         struct vps_launch l = {
                 .name = m->h->name,
-                .root = NULL,
+                .root = mnt,
                 .idmap = m->idmap,
                 .hostname = m->config->hostname,
                 .init_fd = m->init_bin_fd,
-                .init_argv = argv,
-                .init_envp = envp,
+                .init_argv = c.argv,
+                .init_envp = c.envp,
                 .cgroup_fd = m->cgfd,
                 .private_network = m->config->network == VPS_NETWORK_PRIVATE,
         };
-        char mnt[4096];
-
-        r = vps_handle_path(m->h, "mnt", mnt, sizeof(mnt));
-        if (r < 0) {
-                vps_step_error_set(e, "mount point path", r);
-                return r;
-        }
-        l.root = mnt;
 
         /* The init gets our 0, 1, 2: in service mode /dev/null, never the monitor's log. */
         if (m->stdio_fd >= 0)
