@@ -231,7 +231,7 @@ static int fuse_argv(const struct options *o, char **ret_opts) {
 }
 
 /* The kernel offers FUSE only its default 128 KiB readahead; a larger window on the mount's
- * bdi lets sequential reads travel in max_write-sized requests. Best effort: found through
+ * bdi keeps two max_read-sized requests in flight. Best effort: found through
  * mountinfo, since stat() on the mount would wait for the loop that is not running yet. */
 static void set_readahead(const char *mountpoint) {
         _cleanup_fclose_ FILE *f = NULL;
