@@ -68,9 +68,27 @@ fail:
         return r;
 }
 
+int read_file_at(int dirfd, const char *name, size_t max_size, char **ret_data, size_t *ret_size) {
+        _cleanup_close_ int fd = -1;
+
+        /* Non-blocking: a FIFO planted where a file belongs must not hang us at open(). */
+        fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+        return read_fd(fd, max_size, ret_data, ret_size);
+}
+
 int read_fd(int fd, size_t max_size, char **ret_data, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, allocated = 0;
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
 
         for (;;) {
                 ssize_t n;
@@ -111,21 +129,4 @@ int read_fd(int fd, size_t max_size, char **ret_data, size_t *ret_size) {
         if (ret_size)
                 *ret_size = size;
         return 0;
-}
-
-int read_file_at(int dirfd, const char *name, size_t max_size, char **ret_data, size_t *ret_size) {
-        _cleanup_close_ int fd = -1;
-        struct stat st;
-
-        /* Non-blocking: a FIFO planted where a file belongs must not hang us at open(). */
-        fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADF;
-        return read_fd(fd, max_size, ret_data, ret_size);
 }

@@ -12,7 +12,7 @@ int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t s
  * files over max_size bytes with -EFBIG. */
 int read_file_at(int dirfd, const char *name, size_t max_size, char **ret_data, size_t *ret_size);
 
-/* Reads fd from where it stands to the end, as read_file_at() does after opening. */
+/* The same from an open descriptor of a regular file, read from its current offset. */
 int read_fd(int fd, size_t max_size, char **ret_data, size_t *ret_size);
 
 /* Writes a whole buffer, retrying on short writes and EINTR. */

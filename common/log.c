@@ -28,6 +28,10 @@ enum log_level log_get_level(void) {
         return log_max_level;
 }
 
+const char *log_level_to_string(enum log_level level) {
+        return (size_t) level < ELEMENTSOF(level_names) ? level_names[level] : "info";
+}
+
 int log_level_from_string(const char *s, enum log_level *ret_level) {
         for (size_t i = 0; i < ELEMENTSOF(level_names); i++)
                 if (strcmp(s, level_names[i]) == 0) {

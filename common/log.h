@@ -18,6 +18,7 @@ void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Parses "error", "warning", "info" or "debug". */
 int log_level_from_string(const char *s, enum log_level *ret_level);
+const char *log_level_to_string(enum log_level level);
 
 /* Logs at level; with error != 0, %m in format stands for strerror(-error) (or its
  * absolute value). Returns -abs(error), so that "return log_error_errno(r, ...);" works. */

@@ -103,3 +103,10 @@ int args_require_root(void) {
         }
         return 0;
 }
+
+int args_find_dashdash(int argc, char **argv) {
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "--") == 0)
+                        return i;
+        return argc;
+}

@@ -33,3 +33,7 @@ int args_uint32(const char *verb, const char *opt, const char *s, uint32_t min, 
 
 /* Logs "must be run as root" and returns -EPERM unless we are. */
 int args_require_root(void);
+
+/* The index of the first "--" in argv[1..], or argc: for verbs that take a command after
+ * it (run, exec), whose own arguments are then argv[0..index). */
+int args_find_dashdash(int argc, char **argv);

@@ -1,5 +1,7 @@
 /* Starting, reaping and counting the processes of a VPS, for vps-init. */
 #include <errno.h>
+#include <grp.h>
+#include <stdint.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -7,10 +9,42 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/parse.h"
 #include "vpsmgr/init-proc.h"
 
 /* Runs in the child between fork and exec (init is single-threaded, so stdio is safe). */
-static _noreturn_ void child_exec(char *const argv[], bool take_tty) {
+int init_identity_parse(const char *s, struct init_identity *ret) {
+        struct init_identity id = { .set = true };
+        const char *p = s;
+        unsigned field = 0;
+        uint32_t v;
+        size_t n;
+
+        for (;; field++) {
+                n = strcspn(p, field < 2 ? ":" : ",");
+                /* (uid_t) -1 would mean "unchanged" to setresuid. */
+                if (safe_atou32_n(p, n, &v) < 0 || v == UINT32_MAX)
+                        return -EINVAL;
+                if (field == 0)
+                        id.uid = v;
+                else if (field == 1)
+                        id.gid = v;
+                else if (id.n_groups < sizeof(id.groups) / sizeof(id.groups[0]))
+                        id.groups[id.n_groups++] = v;
+                else
+                        return -EINVAL;
+                p += n;
+                if (!*p)
+                        break;
+                p++;
+        }
+        if (field < 1)
+                return -EINVAL; /* a uid without a gid */
+        *ret = id;
+        return 0;
+}
+
+static _noreturn_ void child_exec(char *const argv[], bool take_tty, const struct init_identity *id) {
         struct sigaction sa = { .sa_handler = SIG_DFL };
         sigset_t none;
         int e;
@@ -28,6 +62,13 @@ static _noreturn_ void child_exec(char *const argv[], bool take_tty) {
         /* Not stolen (argument 0): fails if the terminal is another session's already. */
         if (take_tty && isatty(STDIN_FILENO))
                 (void) ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+        /* Groups, then gid, then uid: after the uid change nothing else could be changed. */
+        if (id && id->set &&
+            (setgroups(id->n_groups, id->groups) < 0 || setresgid(id->gid, id->gid, id->gid) < 0 ||
+             setresuid(id->uid, id->uid, id->uid) < 0)) {
+                log_error_errno(errno, "cannot become uid %u: %m", (unsigned) id->uid);
+                _exit(126);
+        }
 
         execvp(argv[0], argv);
         e = errno;
@@ -35,7 +76,7 @@ static _noreturn_ void child_exec(char *const argv[], bool take_tty) {
         _exit(e == ENOENT ? 127 : 126);
 }
 
-int init_spawn(char *const argv[], bool take_tty, pid_t *ret_pid) {
+int init_spawn(char *const argv[], bool take_tty, const struct init_identity *id, pid_t *ret_pid) {
         pid_t pid;
 
         if (!argv || !argv[0])
@@ -44,7 +85,7 @@ int init_spawn(char *const argv[], bool take_tty, pid_t *ret_pid) {
         if (pid < 0)
                 return negative_errno();
         if (pid == 0)
-                child_exec(argv, take_tty);
+                child_exec(argv, take_tty, id);
         *ret_pid = pid;
         return 0;
 }

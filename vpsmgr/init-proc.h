@@ -10,7 +10,19 @@
  * take_tty (the workload), a terminal on init's stdin becomes the session's controlling
  * terminal, so that an interactive shell gets job control and ^C. The child exits 127 if
  * argv[0] is not found, 126 if it cannot be executed. */
-int init_spawn(char *const argv[], bool take_tty, pid_t *ret_pid);
+struct init_identity {
+        bool set;            /* false: stay root */
+        uid_t uid;
+        gid_t gid;
+        size_t n_groups;
+        gid_t groups[64];
+};
+
+/* Parses "UID:GID[:GID,GID...]" (vps-init --user). -EINVAL if malformed. */
+int init_identity_parse(const char *s, struct init_identity *ret);
+
+/* id (may be NULL) is who the command runs as: groups, gid, uid, set before exec. */
+int init_spawn(char *const argv[], bool take_tty, const struct init_identity *id, pid_t *ret_pid);
 
 /* Reaps every child that has exited. If watch > 0 and it is among them, stores its wait
  * status in *ret_watch_status and returns 1; 0 otherwise. Never blocks. */

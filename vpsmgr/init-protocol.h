@@ -9,8 +9,11 @@
 
 /* Command line:
  *
- *   vps-init [--grace SEC] [--] [CMD [ARG...]]         service mode
- *   vps-init [--grace SEC] --run [--] CMD [ARG...]     workload mode (vpsmgr run)
+ *   vps-init [--grace SEC] [--user U:G[:G,...]] [--] [CMD [ARG...]]      service mode
+ *   vps-init [--grace SEC] [--user U:G[:G,...]] --run [--] CMD [ARG...]  workload mode
+ *
+ * --user: CMD runs as virtual uid U, gid G and the supplementary groups listed (vpsmgr run
+ * --user looks them up in the VPS's files and passes numbers: init reads no file).
  *
  * Service mode runs CMD (searched in $PATH), or VPS_INIT_RC if no CMD is given and the rootfs
  * has it executable, or nothing; init keeps running after it exits, until asked to stop.

@@ -42,6 +42,7 @@ enum request {
 
 struct config {
         bool workload;
+        struct init_identity user;  /* who CMD runs as (--user); root if not set */
         unsigned grace_sec;
         char **argv; /* the command, NULL for none */
 };
@@ -59,8 +60,8 @@ struct state {
 static char *default_rc_argv[] = { (char *) VPS_INIT_RC, NULL };
 
 static void print_help(void) {
-        printf("Usage: vps-init [--grace SEC] [--] [CMD [ARG...]]\n"
-               "       vps-init [--grace SEC] --run [--] CMD [ARG...]\n"
+        printf("Usage: vps-init [--grace SEC] [--user UID:GID[:GID,...]] [--] [CMD [ARG...]]\n"
+               "       vps-init [--grace SEC] [--user UID:GID[:GID,...]] --run [--] CMD [ARG...]\n"
                "\n"
                "PID 1 of a VPS: reaps orphans, runs CMD (default: " VPS_INIT_RC " if executable)\n"
                "and keeps running; shuts down on SIGTERM/SIGPWR from the host, reboots on\n"
@@ -68,6 +69,7 @@ static void print_help(void) {
                "\n"
                "  --run        workload mode: when CMD exits, shut down and exit with its status\n"
                "  --grace SEC  time between SIGTERM and SIGKILL at shutdown (default %u)\n"
+               "  --user UID:GID[:GID,...]  run CMD as this (virtual) user and groups\n"
                "  -h, --help   this text\n",
                VPS_INIT_GRACE_DEFAULT_SEC);
 }
@@ -76,6 +78,7 @@ static int parse_argv(int argc, char **argv, struct config *ret) {
         static const struct option options[] = {
                 { "run", no_argument, NULL, 'r' },
                 { "grace", required_argument, NULL, 'g' },
+                { "user", required_argument, NULL, 'u' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -94,6 +97,11 @@ static int parse_argv(int argc, char **argv, struct config *ret) {
                                 return log_error_errno(-EINVAL, "invalid --grace '%s' (0..%u)",
                                                        optarg, GRACE_MAX_SEC);
                         c.grace_sec = u;
+                        break;
+                case 'u':
+                        if (init_identity_parse(optarg, &c.user) < 0)
+                                return log_error_errno(-EINVAL, "invalid --user '%s' (UID:GID[:GID,...])",
+                                                       optarg);
                         break;
                 case 'h':
                         print_help();
@@ -215,7 +223,7 @@ static int run(const struct config *c, const sigset_t *mask) {
         int r;
 
         if (c->argv) {
-                r = init_spawn(c->argv, c->workload, &s.main_pid);
+                r = init_spawn(c->argv, c->workload, &c->user, &s.main_pid);
                 if (r < 0) {
                         log_error_errno(r, "cannot start '%s': %m", c->argv[0]);
                         if (c->workload)

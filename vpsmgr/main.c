@@ -30,7 +30,8 @@ static void print_help(void) {
         if (!vpsmgr_verbs[0])
                 printf("  (none yet)\n");
         for (const struct verb *const *v = vpsmgr_verbs; *v; v++)
-                printf("  %-10s %s\n", (*v)->name, (*v)->summary);
+                if ((*v)->summary)
+                        printf("  %-10s %s\n", (*v)->name, (*v)->summary);
         printf("  %-10s %s\n", "help", "show the help of a verb: vpsmgr help VERB");
 }
 
@@ -117,5 +118,6 @@ int main(int argc, char **argv) {
         }
         if (verb_wants_help(v, argc - optind, argv + optind))
                 return EXIT_SUCCESS;
-        return v->run(&ctx, argc - optind, argv + optind) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        c = v->run(&ctx, argc - optind, argv + optind);
+        return c < 0 ? EXIT_FAILURE : c;
 }

@@ -21,6 +21,5 @@ int rootfs_source_open(struct rootfs_source *s, const char **ret_what);
 void rootfs_source_close(struct rootfs_source *s);
 
 /* Fills the empty directory rootfd. hostname is for templates that write /etc/hostname.
- * On failure: -errno and an allocated message in *ret_error; rootfd holds a partial tree.
- * The busybox template is not in this branch yet: -EOPNOTSUPP. */
+ * On failure: -errno and an allocated message in *ret_error; rootfd holds a partial tree. */
 int rootfs_fill(const struct rootfs_source *s, int rootfd, const char *hostname, char **ret_error);

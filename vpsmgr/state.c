@@ -14,6 +14,7 @@
 #include "common/macro.h"
 #include "common/parse.h"
 #include "common/vpid.h"
+#include "vpsmgr/runstate.h"
 #include "vpsmgr/state.h"
 
 #define PROC_FILE_MAX (64 * 1024)
@@ -37,19 +38,24 @@ int mount_point_at(int dirfd, const char *name, bool *ret) {
         return 0;
 }
 
-int proc_uptime(pid_t pid, int64_t *ret_seconds) {
-        _cleanup_free_ char *stat = NULL, *uptime = NULL;
-        unsigned long long start;
-        double up;
-        long ticks = sysconf(_SC_CLK_TCK);
-        char path[64], *p;
+int proc_read(pid_t pid, const char *leaf, char **ret_text) {
+        char path[64];
         int r;
 
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        r = read_file_at(AT_FDCWD, path, PROC_FILE_MAX, &stat, NULL);
-        if (r < 0)
-                return r == -ENOENT ? -ESRCH : r;
-        r = read_file_at(AT_FDCWD, "/proc/uptime", PROC_FILE_MAX, &uptime, NULL);
+        if (pid <= 0)
+                return -ESRCH;
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, leaf);
+        r = read_file_at(AT_FDCWD, path, PROC_FILE_MAX, ret_text, NULL);
+        return r == -ENOENT ? -ESRCH : r;
+}
+
+int proc_starttime(pid_t pid, uint64_t *ret_ticks) {
+        _cleanup_free_ char *stat = NULL;
+        unsigned long long start;
+        char *p;
+        int r;
+
+        r = proc_read(pid, "stat", &stat);
         if (r < 0)
                 return r;
         /* The command name may hold anything, ')' included: the fields follow the last ')'.
@@ -62,22 +68,40 @@ int proc_uptime(pid_t pid, int64_t *ret_seconds) {
                 if (!p)
                         return -EBADMSG;
         }
-        if (sscanf(p + 1, "%llu", &start) != 1 || sscanf(uptime, "%lf", &up) != 1 || ticks <= 0)
+        if (sscanf(p + 1, "%llu", &start) != 1)
                 return -EBADMSG;
-        *ret_seconds = MAX((int64_t) up - (int64_t) (start / (unsigned long long) ticks), 0);
+        *ret_ticks = start;
+        return 0;
+}
+
+int proc_uptime(pid_t pid, int64_t *ret_seconds) {
+        _cleanup_free_ char *uptime = NULL;
+        uint64_t start;
+        double up;
+        long ticks = sysconf(_SC_CLK_TCK);
+        int r;
+
+        r = proc_starttime(pid, &start);
+        if (r < 0)
+                return r;
+        r = read_file_at(AT_FDCWD, "/proc/uptime", PROC_FILE_MAX, &uptime, NULL);
+        if (r < 0)
+                return r;
+        if (sscanf(uptime, "%lf", &up) != 1 || ticks <= 0)
+                return -EBADMSG;
+        *ret_seconds = MAX((int64_t) up - (int64_t) (start / (uint64_t) ticks), 0);
         return 0;
 }
 
 int proc_pid_inside(pid_t pid, pid_t *ret) {
         _cleanup_free_ char *status = NULL;
-        char path[64], *line, *last;
+        char *line, *last;
         uint32_t v;
         int r;
 
-        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-        r = read_file_at(AT_FDCWD, path, PROC_FILE_MAX, &status, NULL);
+        r = proc_read(pid, "status", &status);
         if (r < 0)
-                return r == -ENOENT ? -ESRCH : r;
+                return r;
         line = strstr(status, "\nNSpid:");
         if (!line)
                 return -ENODATA;
@@ -95,20 +119,15 @@ int proc_pid_inside(pid_t pid, pid_t *ret) {
         return 0;
 }
 
-/* run/init.pid, written by whoever starts the init; trusted only if that process is in the
- * VPS's cgroup now (a pid may have been reused since). */
+/* run/init.pid, trusted only if that process is still the one recorded and in the VPS's
+ * cgroup now (a pid may have been reused since). */
 static pid_t read_init_pid(int vps_fd, const char *cgroup_parent, const char *name) {
-        _cleanup_free_ char *text = NULL, *owner = NULL;
-        uint32_t pid;
+        _cleanup_close_ int pidfd = -1;
+        pid_t pid;
 
-        if (read_file_at(vps_fd, "run/init.pid", 64, &text, NULL) < 0)
+        if (runstate_pidfd(vps_fd, RUN_INIT, cgroup_parent, name, &pidfd, &pid) < 0)
                 return 0;
-        text[strcspn(text, "\n")] = '\0';
-        if (safe_atou32(text, &pid) < 0 || pid == 0 || pid > INT32_MAX)
-                return 0;
-        if (vpid_of_pid((pid_t) pid, cgroup_parent, &owner) < 0 || strcmp(owner, name) != 0)
-                return 0;
-        return (pid_t) pid;
+        return pid;
 }
 
 static int probe_cgroup(const char *cgroup_parent, const char *name, struct vps_runtime *rt) {

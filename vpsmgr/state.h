@@ -37,6 +37,11 @@ int vps_is_running(const char *cgroup_parent, int vps_fd, const char *name, bool
  * died (ENOTCONN) counts as mounted. */
 int mount_point_at(int dirfd, const char *name, bool *ret);
 
+/* /proc/PID/LEAF, size-capped; -ESRCH if there is no such process. */
+int proc_read(pid_t pid, const char *leaf, char **ret_text);
+/* The start time of process pid in clock ticks since boot (/proc/PID/stat field 22): with
+ * the pid, it names one process for good, whatever pid reuse happens later. */
+int proc_starttime(pid_t pid, uint64_t *ret_ticks);
 /* Seconds since process pid started, from /proc/PID/stat and /proc/uptime. */
 int proc_uptime(pid_t pid, int64_t *ret_seconds);
 /* The last field of NSpid in /proc/PID/status: its PID in its own PID namespace. */

@@ -1,8 +1,9 @@
 /* vpsmgr destroy: removes a stopped VPS's state and frees its VPID and ID block; with
  * --force, first kills what runs and unmounts its vpsfs. */
 #include <errno.h>
+#include <signal.h>
+#include <sys/pidfd.h>
 #include <stdio.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "common/cgroup.h"
@@ -12,63 +13,11 @@
 #include "vpsmgr/json.h"
 #include "vpsmgr/lifecycle.h"
 #include "vpsmgr/state.h"
+#include "vpsmgr/control.h"
+#include "vpsmgr/runstate.h"
+#include "vpsmgr/teardown.h"
 #include "vpsmgr/verbs.h"
 #include "vpsmgr/vps-open.h"
-
-#define KILL_TIMEOUT_MS 10000
-#define UNMOUNT_MAX 16 /* stacked mounts on mnt/ we are willing to peel off */
-
-/* Kills every process of the VPS's cgroup and waits until it is empty (force only). */
-static int kill_cgroup(const char *root, const char *parent, const char *name) {
-        _cleanup_close_ int cgfd = -1;
-        int r;
-
-        r = cgroup_open(root, parent, name, &cgfd);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot open its cgroup: %m", name);
-        r = cgroup_kill(cgfd);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot kill its processes: %m", name);
-        r = cgroup_wait_empty(cgfd, KILL_TIMEOUT_MS);
-        if (r < 0)
-                return log_error_errno(r, "%s: its processes did not die within %d s: %m", name,
-                                       KILL_TIMEOUT_MS / 1000);
-        return 0;
-}
-
-/* Detaches whatever is mounted on NAME/mnt (vpsfs): lazily, so that a dead FUSE daemon
- * cannot block us. */
-static int unmount_mnt(int vps_fd, const char *name) {
-        char path[64];
-        bool mounted;
-        int r;
-
-        /* The path through our fd of NAME: no symlink in the state directory is followed. */
-        snprintf(path, sizeof(path), "/proc/self/fd/%d/mnt", vps_fd);
-        for (int i = 0; i < UNMOUNT_MAX; i++) {
-                r = mount_point_at(vps_fd, "mnt", &mounted);
-                if (r == -ENOENT || (r >= 0 && !mounted))
-                        return 0;
-                if (r < 0)
-                        return log_error_errno(r, "%s: cannot check its mount point: %m", name);
-                if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
-                        return log_error_errno(negative_errno(), "%s: cannot unmount mnt/: %m", name);
-        }
-        return log_error_errno(-EBUSY, "%s: still mounted after %d unmounts", name, UNMOUNT_MAX);
-}
-
-/* The cgroup of a VPS that is not running is empty; it goes with the VPS. */
-static int remove_cgroup(const char *root, const char *parent, const char *name) {
-        int r = cgroup_remove(root, parent, name);
-
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot remove its cgroup: %m", name);
-        return 0;
-}
 
 static int refuse_running(const struct vps_runtime *rt, const char *name) {
         if (rt->populated)
@@ -80,7 +29,8 @@ static int refuse_running(const struct vps_runtime *rt, const char *name) {
 }
 
 static int stop_everything(const struct vpsmgr_context *ctx, int vps_fd, const char *name, bool force) {
-        _cleanup_free_ char *cgroot = NULL;
+        _cleanup_close_ int monitor_pidfd = -1;
+        struct vps_handle h;
         struct vps_runtime rt;
         bool running;
         int r;
@@ -95,20 +45,23 @@ static int stop_everything(const struct vpsmgr_context *ctx, int vps_fd, const c
         if (r < 0)
                 return r;
 
-        r = cgroup_find_root(&cgroot);
-        if (r == -ENOMEDIUM)
-                return force ? unmount_mnt(vps_fd, name) : 0;
+        r = vps_handle_init(&h, ctx, name, vps_fd);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot find the cgroup2 mount: %m", name);
-        if (force) {
-                /* Processes first: they may be using the mount. */
-                r = kill_cgroup(cgroot, ctx->cgroup_parent, name);
-                if (r >= 0)
-                        r = unmount_mnt(vps_fd, name);
-                if (r < 0)
-                        return r;
+                return log_error_errno(r, "%s: cannot find its paths or cgroup: %m", name);
+        /* A monitor would restart or tear down behind our back: it goes first. */
+        if (vps_monitor_pidfd(&h, &monitor_pidfd) >= 0) {
+                if (!force) {
+                        vps_handle_done(&h);
+                        log_error("%s: its monitor is running: stop it, or use --force", name);
+                        return -EBUSY;
+                }
+                (void) pidfd_send_signal(monitor_pidfd, SIGKILL, NULL, 0);
+                (void) pidfd_wait_exit(monitor_pidfd, MONITOR_KILL_WAIT_MS);
         }
-        return remove_cgroup(cgroot, ctx->cgroup_parent, name);
+        /* Stopped: only removes the empty cgroup. Forced: kills, unmounts, ends vpsfs. */
+        r = vps_teardown(&h);
+        vps_handle_done(&h);
+        return r;
 }
 
 static int destroy_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
@@ -182,8 +135,10 @@ const struct verb verb_destroy = {
                 "its mnt/ is a mount point.\n"
                 "\n"
                 "Options:\n"
-                "  -f, --force  kill every process of the VPS (cgroup.kill, waiting up to 10 s),\n"
-                "               lazily unmount its mnt/, remove its cgroup, then destroy it\n"
+                "  -f, --force  kill its monitor and every process of the VPS (cgroup.kill),\n"
+                "               unmount its mnt/ (lazily if busy), end its vpsfs, remove its\n"
+                "               cgroup (as 'vpsmgr stop' does when its time is up), then\n"
+                "               destroy it\n"
                 "  -h, --help   this text\n"
                 "\n"
                 "Prints \"destroyed NAME\" (with --json {\"name\": NAME, \"destroyed\": true}).\n"

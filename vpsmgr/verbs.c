@@ -7,12 +7,20 @@
 const struct verb *const vpsmgr_verbs[] = {
         &verb_create,
         &verb_destroy,
+        &verb_start,
+        &verb_stop,
+        &verb_restart,
+        &verb_run,
+        &verb_exec,
+        &verb_enter,
+        &verb_ps,
         &verb_list,
         &verb_status,
         &verb_idmap,
         &verb_kill,
         &verb_whois,
         &verb_vsu,
+        &verb_monitor,
         NULL,
 };
 

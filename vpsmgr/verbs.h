@@ -15,6 +15,7 @@ struct verb {
         const char *name;
         const char *summary;  /* one line, for "vpsmgr --help" */
         const char *usage;    /* the full text of "vpsmgr VERB --help" */
+        /* -errno after logging (exit status 1), or the exit status (run, exec: CMD's). */
         int (*run)(const struct vpsmgr_context *ctx, int argc, char **argv);
 };
 
@@ -27,6 +28,14 @@ extern const struct verb verb_list;
 extern const struct verb verb_status;
 extern const struct verb verb_vsu;
 extern const struct verb verb_whois;
+extern const struct verb verb_start;
+extern const struct verb verb_stop;
+extern const struct verb verb_restart;
+extern const struct verb verb_run;
+extern const struct verb verb_exec;
+extern const struct verb verb_enter;
+extern const struct verb verb_ps;
+extern const struct verb verb_monitor;  /* hidden: summary NULL */
 
 /* NULL-terminated, in the order --help shows them. */
 extern const struct verb *const vpsmgr_verbs[];

@@ -782,11 +782,13 @@ Test(vpsmgr_state, whois_a_process_of_a_vps) {
 /* ---- help ---- */
 
 Test(vpsmgr_state, help_of_every_verb) {
-        static const char *const verbs[] = { "create", "destroy", "list", "status", "idmap", "whois" };
+        static const char *const verbs[] = { "create", "destroy", "list",    "status", "idmap", "whois",
+                                             "start",  "stop",    "restart", "run",    "exec",  "enter", "ps" };
         struct run_result r, h;
 
         fx_run(&r, "--help");
         expect_ok(&r);
+        cr_expect_null(strstr(r.out, "__monitor"), "the monitor's verb is for vpsmgr only: %s", r.out);
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
                 char want[64];
 
