@@ -68,12 +68,18 @@ int cgroup_create(const char *root, const char *parent, const char *name, int *r
 
         if (!component_is_valid(name))
                 return -EINVAL;
-        r = open_parent(root, parent, true, &parentfd);
-        if (r < 0)
-                return r;
-        if (mkdirat(parentfd, name, 0755) < 0)
-                return log_debug_errno(negative_errno(), "Failed to create cgroup '%s/%s/%s': %m",
-                                       root, parent, name);
+        /* Twice: the last VPS's teardown may remove the parent between our open and mkdir. */
+        for (int attempt = 0;; attempt++) {
+                r = open_parent(root, parent, true, &parentfd);
+                if (r < 0)
+                        return r;
+                if (mkdirat(parentfd, name, 0755) >= 0)
+                        break;
+                r = negative_errno();
+                if (r != -ENOENT || attempt > 0)
+                        return log_debug_errno(r, "Failed to create cgroup '%s/%s/%s': %m", root, parent, name);
+                parentfd = safe_close(parentfd);
+        }
         return open_dir_at(parentfd, name, ret_fd);
 }
 

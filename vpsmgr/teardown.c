@@ -35,6 +35,12 @@ static int teardown_cgroup(const struct vps_handle *h) {
         r = cgroup_remove(h->cg_root, h->cgroup_parent, h->name);
         if (r < 0 && r != -ENOENT)
                 return log_error_errno(r, "%s: could not clean: cannot remove its cgroup: %m", h->name);
+        /* The last VPS to go takes the parent with it, so that nothing of vps stays in the
+         * host's hierarchy; while others run it is busy, and a start racing us recreates it
+         * (cgroup_create). */
+        r = cgroup_remove_parent(h->cg_root, h->cgroup_parent);
+        if (r < 0 && r != -EBUSY && r != -ENOTEMPTY && r != -ENOENT)
+                log_debug_errno(r, "%s: cannot remove the cgroup parent '%s': %m", h->name, h->cgroup_parent);
         return 0;
 }
 
