@@ -15,11 +15,11 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/parse.h"
-#include "vpsfs/mount.h"
 #include "vpsfs/vpsfs.h"
 
 #define FD_CACHE_MAX 4096
 #define MAX_THREADS 16
+#define READAHEAD_KB "1024"
 
 struct options {
         const char *backing;
@@ -211,7 +211,7 @@ static void fs_done(struct vpsfs *fs) {
         idmap_free(fs->idmap);
 }
 
-static int fuse_argv(const struct options *o, char **ret_opts, char **ret_fsname) {
+static int fuse_argv(const struct options *o, char **ret_opts) {
         _cleanup_free_ char *name = NULL;
         int r;
 
@@ -227,27 +227,52 @@ static int fuse_argv(const struct options *o, char **ret_opts, char **ret_fsname
                      o->name ? o->name : name, VPSFS_MAX_READ, o->readonly ? ",ro" : "", o->suid ? ",suid" : "",
                      o->debug ? ",debug" : "") < 0)
                 return -ENOMEM;
-        if (asprintf(ret_fsname, "vpsfs:%s", o->name ? o->name : name) < 0) {
-                free(*ret_opts);
-                return -ENOMEM;
-        }
         return 0;
 }
 
+/* The kernel offers FUSE only its default 128 KiB readahead; a larger window on the mount's
+ * bdi keeps two max_read-sized requests in flight. Best effort: found through
+ * mountinfo, since stat() on the mount would wait for the loop that is not running yet. */
+static void set_readahead(const char *mountpoint) {
+        _cleanup_fclose_ FILE *f = NULL;
+        char line[4096], path[64];
+        unsigned major, minor;
+        int fd;
+
+        f = fopen("/proc/self/mountinfo", "re");
+        if (!f)
+                return;
+        while (fgets(line, sizeof(line), f)) {
+                char mnt[PATH_MAX];
+
+                if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &major, &minor, mnt) != 3 ||
+                    strcmp(mnt, mountpoint) != 0)
+                        continue;
+                snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb", major, minor);
+                fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, READAHEAD_KB, strlen(READAHEAD_KB)) < 0)
+                        log_debug_errno(-errno, "cannot set %s: %m", path);
+                safe_close(fd);
+        }
+}
+
+static void notify_ready(int fd) {
+        if (fd < 0)
+                return;
+        if (write(fd, "1", 1) != 1)
+                log_warning_errno(-errno, "cannot write to --ready-fd %d: %m", fd);
+        close(fd);
+}
+
 static int serve(struct vpsfs *fs, const struct options *o) {
-        _cleanup_free_ char *opts = NULL, *fsname = NULL, *mnt_path = realpath(o->mountpoint, NULL);
+        _cleanup_free_ char *opts = NULL, *mnt_path = realpath(o->mountpoint, NULL);
         struct fuse_loop_config *cfg = NULL;
         struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-        struct vpsfs_mount m;
         int r;
 
-        if (!mnt_path)
-                return log_error_errno(-errno, "cannot find mount point '%s': %m", o->mountpoint);
-        r = fuse_argv(o, &opts, &fsname);
+        r = fuse_argv(o, &opts);
         if (r < 0)
                 return r;
-        m = (struct vpsfs_mount) { .mountpoint = mnt_path, .fsname = fsname, .readonly = o->readonly,
-                                   .suid = o->suid, .ready_fd = o->ready_fd };
         if (fuse_opt_add_arg(&args, "vpsfs") < 0 || fuse_opt_add_arg(&args, "-o") < 0 ||
             fuse_opt_add_arg(&args, opts) < 0) {
                 fuse_opt_free_args(&args);
@@ -260,23 +285,24 @@ static int serve(struct vpsfs *fs, const struct options *o) {
         r = -EIO;
         if (fuse_set_signal_handlers(fs->se) < 0)
                 goto out_destroy;
-        r = vpsfs_mount_prepare(fs->se, &m, o->foreground);
-        if (r < 0)
+        if (fuse_session_mount(fs->se, o->mountpoint) < 0) {
+                log_error("cannot mount on '%s'", o->mountpoint);
                 goto out_signals;
-        r = -EIO;
+        }
+        if (mnt_path)
+                set_readahead(mnt_path);
         if (fuse_daemonize(o->foreground) < 0)
                 goto out_unmount;
+        notify_ready(o->ready_fd);
         cfg = fuse_loop_cfg_create();
         if (!cfg)
                 goto out_unmount;
         fuse_loop_cfg_set_max_threads(cfg, MAX_THREADS);
         fuse_loop_cfg_set_idle_threads(cfg, MAX_THREADS);
-        r = vpsfs_mount_start(&m);
-        if (r >= 0)
-                r = fuse_session_loop_mt(fs->se, cfg) < 0 ? -EIO : 0;
+        r = fuse_session_loop_mt(fs->se, cfg) < 0 ? -EIO : 0;
         fuse_loop_cfg_destroy(cfg);
 out_unmount:
-        vpsfs_mount_finish(fs->se, &m);
+        fuse_session_unmount(fs->se);
 out_signals:
         fuse_remove_signal_handlers(fs->se);
 out_destroy:
