@@ -1,13 +1,271 @@
-/* vpsfs: placeholder entry point until the daemon lands (issue 3). */
+/* vpsfs: serves BACKING (owners stored as virtual IDs) at MOUNTPOINT with owners shown as
+ * alternative IDs. Parses the command line into a plain record, sets up the filesystem
+ * instance, mounts, and runs libfuse's multithreaded loop until unmounted or signalled. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/macro.h"
+#include "common/parse.h"
+#include "vpsfs/vpsfs.h"
+
+#define FD_CACHE_MAX 4096
+#define MAX_THREADS 16
+
+struct options {
+        const char *backing;
+        const char *mountpoint;
+        const char *idmap;
+        const char *name;
+        bool readonly;
+        bool debug;
+        bool foreground;
+        enum vpsfs_hostroot hostroot;
+        int ready_fd;
+};
+
+static void print_help(void) {
+        printf("Usage: vpsfs BACKING MOUNTPOINT -o idmap=FILE[,ro][,debug][,name=NAME][,hostroot=deny|vsu]\n"
+               "             [-f] [--ready-fd N]\n"
+               "\n"
+               "Serves the directory BACKING, whose files are owned by virtual IDs, at MOUNTPOINT,\n"
+               "showing every owner as its alternative ID from the translation table FILE\n"
+               "(\"u VUID ALT COUNT\" / \"g VGID ALT COUNT\" lines) and storing owners written\n"
+               "through the mount as virtual IDs. Mounted allow_other,default_permissions with\n"
+               "fsname=vpsfs:NAME. Runs as host root.\n"
+               "\n"
+               "BACKING must not be changed behind vpsfs's back while it is mounted: vpsfs is its\n"
+               "only writer and the kernel caches names and attributes for a long time.\n"
+               "\n"
+               "Options:\n"
+               "  -o idmap=FILE     the translation table (required)\n"
+               "  -o ro             read-only mount\n"
+               "  -o debug          log every request (implies -f)\n"
+               "  -o name=NAME      NAME in fsname=vpsfs:NAME (default: the VPS name guessed\n"
+               "                    from BACKING, <root>/NAME/rootfs)\n"
+               "  -o hostroot=deny  host root (uid 0, outside every table) may not create files\n"
+               "                    through the mount: EPERM (default); host administrators\n"
+               "                    write to BACKING directly\n"
+               "  -o hostroot=vsu   host root creates files as the VPS's root (virtual ID 0)\n"
+               "  -f                stay in the foreground\n"
+               "  --ready-fd N      write one byte to fd N once the mount is live, then close it\n"
+               "  -h, --help        this text\n"
+               "  --version         the version\n");
+}
+
+static int parse_mount_options(char *list, struct options *o) {
+        for (char *opt = strtok(list, ","); opt; opt = strtok(NULL, ",")) {
+                if (strncmp(opt, "idmap=", 6) == 0)
+                        o->idmap = opt + 6;
+                else if (strncmp(opt, "name=", 5) == 0)
+                        o->name = opt + 5;
+                else if (strcmp(opt, "ro") == 0)
+                        o->readonly = true;
+                else if (strcmp(opt, "rw") == 0)
+                        o->readonly = false;
+                else if (strcmp(opt, "debug") == 0)
+                        o->debug = o->foreground = true;
+                else if (strcmp(opt, "hostroot=deny") == 0)
+                        o->hostroot = VPSFS_HOSTROOT_DENY;
+                else if (strcmp(opt, "hostroot=vsu") == 0)
+                        o->hostroot = VPSFS_HOSTROOT_VSU;
+                else
+                        return log_error_errno(-EINVAL, "unknown mount option '%s' (see --help)", opt);
+        }
+        return 0;
+}
+
+/* Returns 1 if the program should go on, 0 if it is done (help, version), or -errno. */
+static int parse_argv(int argc, char **argv, struct options *o) {
+        static const struct option long_options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { "ready-fd", required_argument, NULL, 'R' },
+                {},
+        };
+        int c, r;
+
+        *o = (struct options) { .ready_fd = -1 };
+        while ((c = getopt_long(argc, argv, "ho:fV", long_options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        print_help();
+                        return 0;
+                case 'V':
+                        printf("vpsfs %s (libfuse %s)\n", VPS_VERSION, fuse_pkgversion());
+                        return 0;
+                case 'o':
+                        r = parse_mount_options(optarg, o);
+                        if (r < 0)
+                                return r;
+                        break;
+                case 'f':
+                        o->foreground = true;
+                        break;
+                case 'R':
+                        r = safe_atoi(optarg, &o->ready_fd);
+                        if (r < 0 || o->ready_fd < 0)
+                                return log_error_errno(-EINVAL, "--ready-fd: '%s' is not a descriptor", optarg);
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (argc - optind != 2)
+                return log_error_errno(-EINVAL, "expected BACKING and MOUNTPOINT (see --help)");
+        o->backing = argv[optind];
+        o->mountpoint = argv[optind + 1];
+        if (!o->idmap)
+                return log_error_errno(-EINVAL, "missing -o idmap=FILE");
+        return 1;
+}
+
+/* <root>/NAME/rootfs gives NAME; any other BACKING its own last component. */
+static int default_name(const char *backing, char **ret) {
+        _cleanup_free_ char *a = strdup(backing), *b = strdup(backing);
+        const char *base;
+
+        if (!a || !b)
+                return -ENOMEM;
+        base = basename(a);
+        if (strcmp(base, "rootfs") == 0)
+                base = basename(dirname(b));
+        *ret = strdup(base);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static size_t fd_cache_size(void) {
+        struct rlimit rl;
+
+        /* Raising the soft limit to the hard one needs no privilege. */
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return 64;
+        rl.rlim_cur = rl.rlim_max;
+        (void) setrlimit(RLIMIT_NOFILE, &rl);
+        /* Leave most descriptors to open files and directories of the VPS's processes. */
+        return MAX(16, MIN(FD_CACHE_MAX, rl.rlim_cur / 4));
+}
+
+static int fs_setup(struct vpsfs *fs, const struct options *o) {
+        _cleanup_free_ char *error = NULL;
+        int fd, r;
+
+        r = idmap_load_at(AT_FDCWD, o->idmap, &fs->idmap, &error);
+        if (r < 0)
+                return log_error_errno(r, "cannot load the translation table: %s", error ? error : "");
+        fd = open(o->backing, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(-errno, "cannot open '%s': %m", o->backing);
+        fs->root_fd = fd;
+        r = idview_caps_init(fs);
+        if (r < 0)
+                return log_error_errno(r, "cannot read capabilities: %m");
+        r = inode_table_init(fs, fd, fd_cache_size());
+        if (r < 0)
+                return log_error_errno(r, "cannot set up the inode table: %m");
+        fs->readonly = o->readonly;
+        fs->debug = o->debug;
+        fs->hostroot = o->hostroot;
+        return 0;
+}
+
+static void fs_done(struct vpsfs *fs) {
+        if (fs->table.slots)
+                inode_table_done(fs);
+        safe_close(fs->root_fd);
+        idmap_free(fs->idmap);
+}
+
+static int fuse_argv(const struct options *o, char **ret_opts) {
+        _cleanup_free_ char *name = NULL;
+        int r;
+
+        if (!o->name) {
+                r = default_name(o->backing, &name);
+                if (r < 0)
+                        return r;
+        }
+        /* No comma can hide in NAME: it would add mount options. */
+        if (strchr(o->name ? o->name : name, ','))
+                return log_error_errno(-EINVAL, "name must not contain ','");
+        if (asprintf(ret_opts, "allow_other,default_permissions,fsname=vpsfs:%s,subtype=vpsfs%s%s",
+                     o->name ? o->name : name, o->readonly ? ",ro" : "", o->debug ? ",debug" : "") < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static void notify_ready(int fd) {
+        if (fd < 0)
+                return;
+        if (write(fd, "1", 1) != 1)
+                log_warning_errno(-errno, "cannot write to --ready-fd %d: %m", fd);
+        close(fd);
+}
+
+static int serve(struct vpsfs *fs, const struct options *o) {
+        _cleanup_free_ char *opts = NULL;
+        struct fuse_loop_config *cfg = NULL;
+        struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+        int r;
+
+        r = fuse_argv(o, &opts);
+        if (r < 0)
+                return r;
+        if (fuse_opt_add_arg(&args, "vpsfs") < 0 || fuse_opt_add_arg(&args, "-o") < 0 ||
+            fuse_opt_add_arg(&args, opts) < 0) {
+                fuse_opt_free_args(&args);
+                return -ENOMEM;
+        }
+        fs->se = fuse_session_new(&args, &vpsfs_ops, sizeof(vpsfs_ops), fs);
+        fuse_opt_free_args(&args);
+        if (!fs->se)
+                return log_error_errno(-EINVAL, "cannot create the FUSE session");
+        r = -EIO;
+        if (fuse_set_signal_handlers(fs->se) < 0)
+                goto out_destroy;
+        if (fuse_session_mount(fs->se, o->mountpoint) < 0) {
+                log_error("cannot mount on '%s'", o->mountpoint);
+                goto out_signals;
+        }
+        if (fuse_daemonize(o->foreground) < 0)
+                goto out_unmount;
+        notify_ready(o->ready_fd);
+        cfg = fuse_loop_cfg_create();
+        if (!cfg)
+                goto out_unmount;
+        fuse_loop_cfg_set_max_threads(cfg, MAX_THREADS);
+        fuse_loop_cfg_set_idle_threads(cfg, 4);
+        r = fuse_session_loop_mt(fs->se, cfg) < 0 ? -EIO : 0;
+        fuse_loop_cfg_destroy(cfg);
+out_unmount:
+        fuse_session_unmount(fs->se);
+out_signals:
+        fuse_remove_signal_handlers(fs->se);
+out_destroy:
+        fuse_session_destroy(fs->se);
+        return r;
+}
 
 int main(int argc, char **argv) {
-        if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-                printf("Usage: vpsfs BACKING MOUNTPOINT -o idmap=FILE[,ro][,debug] [-f]\n"
-                       "(the daemon is not built yet)\n");
-                return 0;
-        }
-        fprintf(stderr, "vpsfs: not built yet\n");
-        return 1;
+        struct vpsfs fs = { .root_fd = -1 };
+        struct options o;
+        int r;
+
+        log_set_program("vpsfs");
+        r = parse_argv(argc, argv, &o);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (o.debug)
+                log_set_level(LOG_LEVEL_DEBUG);
+        r = fs_setup(&fs, &o);
+        if (r >= 0)
+                r = serve(&fs, &o);
+        fs_done(&fs);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,0 +1,101 @@
+/* The vpsfs command line and its life cycle: --help and --version, refusals of bad usage,
+ * the fsname, clean unmount on SIGTERM and SIGINT, and fusermount3 -u ending the daemon. */
+#include "vpsfs-fixture.h"
+
+TestSuite(vpsfs_cli, .init = fx_setup, .fini = fx_teardown, .timeout = 60);
+
+/* Runs "vpsfs ARGS" with stdout to a pipe; returns the exit status, output in out. */
+static int run_vpsfs(char *out, size_t size, const char *a1, const char *a2) {
+        int p[2], status;
+        ssize_t n, len = 0;
+        pid_t pid;
+
+        cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+        pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                dup2(p[1], 1);
+                dup2(p[1], 2);
+                execl(getenv("VPSFS"), "vpsfs", a1, a2, (char *) NULL);
+                _exit(127);
+        }
+        close(p[1]);
+        while ((n = read(p[0], out + len, size - 1 - (size_t) len)) > 0)
+                len += n;
+        out[len] = '\0';
+        close(p[0]);
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+}
+
+Test(vpsfs_cli, help_and_version) {
+        char out[8192];
+
+        cr_assert_eq(run_vpsfs(out, sizeof(out), "--help", NULL), 0);
+        cr_assert(strstr(out, "must not be changed behind"), "--help does not warn about BACKING: %s", out);
+        cr_assert(strstr(out, "idmap=FILE"));
+        cr_assert_eq(run_vpsfs(out, sizeof(out), "--version", NULL), 0);
+        cr_assert(strstr(out, "vpsfs"));
+        cr_assert_neq(run_vpsfs(out, sizeof(out), fx.backing, fx.mnt), 0); /* no idmap */
+        cr_assert(strstr(out, "idmap"));
+}
+
+Test(vpsfs_cli, fsname_and_options) {
+        char line[1024];
+        bool found = false;
+        FILE *f = fopen("/proc/self/mounts", "re");
+
+        cr_assert(f);
+        while (fgets(line, sizeof(line), f))
+                if (strstr(line, fx.mnt)) {
+                        found = true;
+                        cr_assert(strncmp(line, "vpsfs:test ", 11) == 0, "%s", line);
+                        cr_assert(strstr(line, "default_permissions"), "%s", line);
+                        cr_assert(strstr(line, "allow_other"), "%s", line);
+                }
+        fclose(f);
+        cr_assert(found);
+}
+
+static void assert_ends_unmounted(void) {
+        int status;
+
+        for (int k = 0; k < 500 && waitpid(fx.pid, &status, WNOHANG) == 0; k++)
+                usleep(10000);
+        cr_assert(!fx_is_mounted(), "still mounted");
+        cr_assert_eq(kill(fx.pid, 0), -1, "daemon still running");
+        fx.pid = 0;
+}
+
+Test(vpsfs_cli, sigterm_unmounts) {
+        cr_assert_eq(kill(fx.pid, SIGTERM), 0);
+        assert_ends_unmounted();
+}
+
+Test(vpsfs_cli, sigint_unmounts) {
+        cr_assert_eq(kill(fx.pid, SIGINT), 0);
+        assert_ends_unmounted();
+}
+
+Test(vpsfs_cli, fusermount_unmounts) {
+        char cmd[256];
+
+        snprintf(cmd, sizeof(cmd), "fusermount3 -u %s", fx.mnt);
+        cr_assert_eq(system(cmd), 0);
+        assert_ends_unmounted();
+}
+
+/* Its own suite: a test's .init runs after the suite's, it does not replace it. */
+TestSuite(vpsfs_cli_ro, .init = fx_setup_nomount, .fini = fx_teardown, .timeout = 60);
+
+Test(vpsfs_cli_ro, read_only_mount) {
+        struct stat st;
+
+        fx_write_file(B("f"), "ro", 0644);
+        fx_mount("ro,hostroot=vsu", 0);
+        cr_assert_eq(stat(M("f"), &st), 0);
+        cr_assert_eq(open(M("f"), O_WRONLY | O_CLOEXEC), -1);
+        cr_assert_eq(errno, EROFS);
+        cr_assert_eq(mkdir(M("d"), 0755), -1);
+        cr_assert_eq(errno, EROFS);
+}

@@ -1,0 +1,487 @@
+/* The inode table: one entry per backing inode the kernel holds a lookup reference to, keyed
+ * by (st_dev, st_ino). An entry keeps a file handle rather than a descriptor, so the number of
+ * inodes is not bounded by RLIMIT_NOFILE; a bounded LRU cache of O_PATH descriptors makes the
+ * common case cheap, and evicted descriptors are reopened with open_by_handle_at(). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/macro.h"
+#include "vpsfs/vpsfs.h"
+
+#define ROOT_IDX 1u
+
+fuse_ino_t inode_nodeid(const struct inode *i) {
+        return ((fuse_ino_t) i->gen << 32) | i->idx;
+}
+
+static size_t hash_bucket(const struct inode_table *t, dev_t dev, ino_t ino) {
+        uint64_t h = (uint64_t) ino * 0x9E3779B97F4A7C15ull ^ (uint64_t) dev;
+
+        return (size_t) (h ^ (h >> 31)) & (t->n_buckets - 1);
+}
+
+static struct inode *hash_find(const struct inode_table *t, dev_t dev, ino_t ino) {
+        for (struct inode *i = t->buckets[hash_bucket(t, dev, ino)]; i; i = i->hnext)
+                if (i->ino == ino && i->dev == dev)
+                        return i;
+        return NULL;
+}
+
+static int hash_grow(struct inode_table *t) {
+        size_t n = t->n_buckets * 2;
+        struct inode **b = calloc(n, sizeof(*b));
+        struct inode **old = t->buckets;
+        size_t old_n = t->n_buckets;
+
+        if (!b)
+                return -ENOMEM;
+        t->buckets = b;
+        t->n_buckets = n;
+        for (size_t k = 0; k < old_n; k++)
+                for (struct inode *i = old[k], *next; i; i = next) {
+                        size_t h = hash_bucket(t, i->dev, i->ino);
+
+                        next = i->hnext;
+                        i->hnext = b[h];
+                        b[h] = i;
+                }
+        free(old);
+        return 0;
+}
+
+static void hash_insert(struct inode_table *t, struct inode *i) {
+        size_t h = hash_bucket(t, i->dev, i->ino);
+
+        i->hnext = t->buckets[h];
+        t->buckets[h] = i;
+        i->hashed = true;
+        t->n_hashed++;
+}
+
+static void hash_remove(struct inode_table *t, struct inode *i) {
+        struct inode **p = &t->buckets[hash_bucket(t, i->dev, i->ino)];
+
+        if (!i->hashed)
+                return;
+        while (*p != i)
+                p = &(*p)->hnext;
+        *p = i->hnext;
+        i->hashed = false;
+        t->n_hashed--;
+}
+
+static void lru_unlink(struct inode_table *t, struct inode *i) {
+        if (i->lru_prev)
+                i->lru_prev->lru_next = i->lru_next;
+        else
+                t->lru_head = i->lru_next;
+        if (i->lru_next)
+                i->lru_next->lru_prev = i->lru_prev;
+        else
+                t->lru_tail = i->lru_prev;
+        i->lru_prev = i->lru_next = NULL;
+}
+
+static void lru_push(struct inode_table *t, struct inode *i) {
+        i->lru_prev = NULL;
+        i->lru_next = t->lru_head;
+        if (t->lru_head)
+                t->lru_head->lru_prev = i;
+        else
+                t->lru_tail = i;
+        t->lru_head = i;
+}
+
+/* Only descriptors that can be reopened from a handle live in the LRU. */
+static bool in_lru(const struct inode *i) {
+        return i->fd >= 0 && !i->pinned;
+}
+
+static void evict_locked(struct inode_table *t) {
+        struct inode *i = t->lru_tail;
+
+        while (t->n_cached > t->max_cached && i) {
+                struct inode *prev = i->lru_prev;
+
+                if (i->fd_users == 0) {
+                        lru_unlink(t, i);
+                        i->fd = safe_close(i->fd);
+                        t->n_cached--;
+                }
+                i = prev;
+        }
+}
+
+static void cache_fd_locked(struct inode_table *t, struct inode *i, int fd) {
+        i->fd = fd;
+        if (i->pinned)
+                return;
+        lru_push(t, i);
+        t->n_cached++;
+        evict_locked(t);
+}
+
+static void destroy_locked(struct inode_table *t, struct inode *i) {
+        if (in_lru(i)) {
+                lru_unlink(t, i);
+                t->n_cached--;
+        }
+        safe_close(i->fd);
+        free(i);
+}
+
+static int slot_alloc(struct inode_table *t, struct inode *i) {
+        uint32_t idx;
+
+        if (t->n_free > 0)
+                idx = t->free_idx[--t->n_free];
+        else {
+                if (t->n_slots == t->cap_slots) {
+                        uint32_t cap = t->cap_slots * 2;
+                        struct inode **s = realloc(t->slots, cap * sizeof(*s));
+                        uint32_t *g, *f;
+
+                        if (!s)
+                                return -ENOMEM;
+                        t->slots = s;
+                        g = realloc(t->slot_gen, cap * sizeof(*g));
+                        if (!g)
+                                return -ENOMEM;
+                        t->slot_gen = g;
+                        f = realloc(t->free_idx, cap * sizeof(*f));
+                        if (!f)
+                                return -ENOMEM;
+                        t->free_idx = f;
+                        memset(g + t->cap_slots, 0, (cap - t->cap_slots) * sizeof(*g));
+                        t->cap_slots = cap;
+                }
+                idx = t->n_slots++;
+        }
+        /* A reused slot gets a new generation, so a stale fuse_ino_t never matches. */
+        if (++t->slot_gen[idx] == 0)
+                t->slot_gen[idx] = 1;
+        t->slots[idx] = i;
+        i->idx = idx;
+        i->gen = t->slot_gen[idx];
+        return 0;
+}
+
+int inode_table_init(struct vpsfs *fs, int root_fd, size_t max_cached) {
+        struct inode_table *t = &fs->table;
+        struct {
+                struct file_handle fh;
+                unsigned char buf[MAX_HANDLE_SZ];
+        } h = { .fh.handle_bytes = MAX_HANDLE_SZ };
+        struct inode *root;
+        struct stat st;
+
+        if (fstat(root_fd, &st) < 0)
+                return -errno;
+        if (name_to_handle_at(root_fd, "", &h.fh, &t->mount_id, AT_EMPTY_PATH) < 0)
+                t->mount_id = -1; /* no handles on this fs: every inode pins its fd */
+        t->mount_fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (t->mount_fd < 0)
+                return -errno;
+        t->cap_slots = 1024;
+        t->n_slots = ROOT_IDX + 1;
+        t->slots = calloc(t->cap_slots, sizeof(*t->slots));
+        t->slot_gen = calloc(t->cap_slots, sizeof(*t->slot_gen));
+        t->free_idx = calloc(t->cap_slots, sizeof(*t->free_idx));
+        t->n_buckets = 1024;
+        t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
+        root = calloc(1, sizeof(*root));
+        if (!t->slots || !t->slot_gen || !t->free_idx || !t->buckets || !root) {
+                free(root);
+                return -ENOMEM;
+        }
+        t->max_cached = max_cached;
+        pthread_mutex_init(&t->lock, NULL);
+
+        /* The root keeps its descriptor for the life of the mount; gen 0 makes it FUSE_ROOT_ID. */
+        *root = (struct inode) {
+                .dev = st.st_dev, .ino = st.st_ino, .type = S_IFDIR, .idx = ROOT_IDX,
+                .nlookup = 1, .fd = root_fd, .pinned = true,
+        };
+        t->slots[ROOT_IDX] = root;
+        hash_insert(t, root);
+        return 0;
+}
+
+void inode_table_done(struct vpsfs *fs) {
+        struct inode_table *t = &fs->table;
+
+        for (uint32_t k = 0; k < t->n_slots; k++)
+                if (t->slots && t->slots[k] && k != ROOT_IDX)
+                        destroy_locked(t, t->slots[k]);
+        if (t->slots)
+                free(t->slots[ROOT_IDX]); /* its fd is fs->root_fd, closed by the caller */
+        free(t->slots);
+        free(t->slot_gen);
+        free(t->free_idx);
+        free(t->buckets);
+        safe_close(t->mount_fd);
+        pthread_mutex_destroy(&t->lock);
+}
+
+/* Pins i's descriptor, reopening it from the handle if the cache dropped it. Called with
+ * fd_users already raised, without the lock. */
+static int pin_fd(struct vpsfs *fs, struct inode *i, int *ret_fd) {
+        struct inode_table *t = &fs->table;
+        int fd;
+
+        fd = open_by_handle_at(fs->table.mount_fd, i->handle, O_PATH | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        pthread_mutex_lock(&t->lock);
+        if (i->fd >= 0) {
+                safe_close(fd);
+                fd = i->fd;
+        } else
+                cache_fd_locked(t, i, fd);
+        pthread_mutex_unlock(&t->lock);
+        *ret_fd = fd;
+        return 0;
+}
+
+int inode_acquire(struct vpsfs *fs, fuse_ino_t ino, struct inode **ret_inode, int *ret_fd) {
+        struct inode_table *t = &fs->table;
+        uint32_t idx = (uint32_t) ino, gen = (uint32_t) (ino >> 32);
+        struct inode *i;
+        int fd, r;
+
+        pthread_mutex_lock(&t->lock);
+        if (idx >= t->n_slots || !t->slots[idx] || t->slots[idx]->gen != gen) {
+                pthread_mutex_unlock(&t->lock);
+                return -ESTALE;
+        }
+        i = t->slots[idx];
+        i->fd_users++;
+        fd = i->fd;
+        if (in_lru(i) && t->lru_head != i) {
+                lru_unlink(t, i);
+                lru_push(t, i);
+        }
+        pthread_mutex_unlock(&t->lock);
+
+        if (fd < 0) {
+                r = pin_fd(fs, i, &fd);
+                if (r < 0) {
+                        inode_release(fs, i);
+                        return r;
+                }
+        }
+        *ret_inode = i;
+        *ret_fd = fd;
+        return 0;
+}
+
+void inode_release(struct vpsfs *fs, struct inode *i) {
+        struct inode_table *t = &fs->table;
+
+        pthread_mutex_lock(&t->lock);
+        /* The kernel may forget an inode while a handler still uses it; the last user frees. */
+        if (--i->fd_users == 0 && i->nlookup == 0)
+                destroy_locked(t, i);
+        pthread_mutex_unlock(&t->lock);
+}
+
+static void fill_entry(const struct vpsfs *fs, const struct inode *i, const struct stat *st,
+                       struct fuse_entry_param *e) {
+        *e = (struct fuse_entry_param) {
+                .ino = inode_nodeid(i),
+                .attr = *st,
+                .attr_timeout = VPSFS_TIMEOUT,
+                .entry_timeout = VPSFS_TIMEOUT,
+        };
+        idview_stat(fs, &e->attr);
+}
+
+/* Finds (dev, ino) and takes a lookup reference; a stale entry of another type (the name was
+ * replaced behind vpsfs's back) is dropped from the hash so that it is not confused. */
+static struct inode *ref_existing_locked(struct inode_table *t, const struct stat *st) {
+        struct inode *i = hash_find(t, st->st_dev, st->st_ino);
+
+        if (i && i->type != (st->st_mode & S_IFMT)) {
+                hash_remove(t, i);
+                return NULL;
+        }
+        if (i)
+                i->nlookup++;
+        return i;
+}
+
+static struct inode *inode_new(const struct stat *st, const struct file_handle *fh) {
+        size_t hsize = fh ? sizeof(*fh) + fh->handle_bytes : 0;
+        struct inode *i = calloc(1, sizeof(*i) + hsize);
+
+        if (!i)
+                return NULL;
+        i->dev = st->st_dev;
+        i->ino = st->st_ino;
+        i->type = st->st_mode & S_IFMT;
+        i->nlookup = 1;
+        i->fd = -1;
+        if (fh) {
+                i->handle = (struct file_handle *) (i + 1);
+                memcpy(i->handle, fh, hsize);
+        } else
+                i->pinned = true;
+        return i;
+}
+
+static int insert_locked(struct vpsfs *fs, struct inode *i) {
+        struct inode_table *t = &fs->table;
+        int r;
+
+        if (t->n_hashed >= t->n_buckets) {
+                r = hash_grow(t);
+                if (r < 0)
+                        return r;
+        }
+        r = slot_alloc(t, i);
+        if (r < 0)
+                return r;
+        hash_insert(t, i);
+        return 0;
+}
+
+/* fd: an open descriptor of the entry; own: whether the table may keep it. */
+static int ref_fd(struct vpsfs *fs, int fd, bool own, struct fuse_entry_param *e) {
+        struct inode_table *t = &fs->table;
+        struct {
+                struct file_handle fh;
+                unsigned char buf[MAX_HANDLE_SZ];
+        } h = { .fh.handle_bytes = MAX_HANDLE_SZ };
+        _cleanup_close_ int owned = own ? fd : -1;
+        bool have_handle;
+        struct inode *i;
+        struct stat st;
+        int mount_id, r = 0;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        /* Handles of another mount (a submount in BACKING) or of a filesystem without export
+         * support cannot be reopened through root_fd: such inodes pin their descriptor. */
+        have_handle = name_to_handle_at(fd, "", &h.fh, &mount_id, AT_EMPTY_PATH) == 0 &&
+                      mount_id == t->mount_id;
+        if (!have_handle && owned < 0) {
+                owned = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+                if (owned < 0)
+                        return -errno;
+        }
+
+        pthread_mutex_lock(&t->lock);
+        i = ref_existing_locked(t, &st);
+        if (!i) {
+                i = inode_new(&st, have_handle ? &h.fh : NULL);
+                if (!i)
+                        r = -ENOMEM;
+                else if ((r = insert_locked(fs, i)) < 0)
+                        free(i);
+        }
+        if (r >= 0 && i->fd < 0 && owned >= 0)
+                cache_fd_locked(t, i, TAKE_FD(owned));
+        if (r >= 0)
+                fill_entry(fs, i, &st, e);
+        pthread_mutex_unlock(&t->lock);
+        return r;
+}
+
+int inode_ref_fd(struct vpsfs *fs, int fd, struct fuse_entry_param *e) {
+        return ref_fd(fs, fd, false, e);
+}
+
+int inode_lookup(struct vpsfs *fs, int parent_fd, const char *name, struct fuse_entry_param *e) {
+        struct inode_table *t = &fs->table;
+        struct inode *i;
+        struct stat st;
+        int fd;
+
+        /* Fast path: a known inode costs one fstatat() and no descriptor. */
+        if (fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        pthread_mutex_lock(&t->lock);
+        i = ref_existing_locked(t, &st);
+        if (i)
+                fill_entry(fs, i, &st, e);
+        pthread_mutex_unlock(&t->lock);
+        if (i)
+                return 0;
+
+        fd = openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return ref_fd(fs, fd, true, e);
+}
+
+void inode_forget(struct vpsfs *fs, fuse_ino_t ino, uint64_t n) {
+        struct inode_table *t = &fs->table;
+        uint32_t idx = (uint32_t) ino, gen = (uint32_t) (ino >> 32);
+        struct inode *i;
+
+        pthread_mutex_lock(&t->lock);
+        if (idx != ROOT_IDX && idx < t->n_slots && t->slots[idx] && t->slots[idx]->gen == gen) {
+                i = t->slots[idx];
+                i->nlookup -= MIN(n, i->nlookup);
+                if (i->nlookup == 0) {
+                        hash_remove(t, i);
+                        t->slots[idx] = NULL;
+                        t->free_idx[t->n_free++] = idx;
+                        if (i->fd_users == 0)
+                                destroy_locked(t, i);
+                }
+        }
+        pthread_mutex_unlock(&t->lock);
+}
+
+void inode_unlinked(struct vpsfs *fs, dev_t dev, ino_t ino) {
+        struct inode_table *t = &fs->table;
+        struct inode *i;
+        struct stat st;
+        int fd, r;
+
+        pthread_mutex_lock(&t->lock);
+        i = hash_find(t, dev, ino);
+        if (i)
+                i->fd_users++;
+        fd = i ? i->fd : -1;
+        pthread_mutex_unlock(&t->lock);
+        if (!i)
+                return;
+
+        r = fd >= 0 ? 0 : pin_fd(fs, i, &fd);
+        if (r >= 0 && fstat(fd, &st) < 0)
+                r = -errno;
+        pthread_mutex_lock(&t->lock);
+        if (r < 0 || st.st_nlink == 0) {
+                /* Gone: its inode number may be reused by a new file, which must not find this
+                 * entry. An unlinked file still open cannot be reopened from its handle, so its
+                 * descriptor stays. */
+                hash_remove(t, i);
+                if (r >= 0 && in_lru(i)) {
+                        lru_unlink(t, i);
+                        t->n_cached--;
+                        i->pinned = true;
+                }
+        }
+        pthread_mutex_unlock(&t->lock);
+        inode_release(fs, i);
+}
+
+int inode_reopen(struct vpsfs *fs, struct inode *i, int fd, int flags) {
+        char path[VPSFS_PROC_FD_MAX];
+        int r;
+
+        flags = (flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY)) | O_CLOEXEC;
+        if (!i->pinned)
+                r = open_by_handle_at(fs->table.mount_fd, i->handle, flags);
+        else {
+                /* The magic link leads to the inode itself, never through a stored symlink. */
+                vpsfs_proc_fd(fd, path);
+                r = open(path, flags);
+        }
+        return r < 0 ? -errno : r;
+}

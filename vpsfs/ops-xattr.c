@@ -1,0 +1,139 @@
+/* Extended attributes. POSIX ACL blobs carry owners and are translated like them; everything
+ * else passes through: the kernel has already applied its rules to the caller (trusted.*
+ * needs CAP_SYS_ADMIN in the host namespace, which no VPS process has; security.* is up to
+ * the LSMs and the capability code). The getxattrat() family refuses O_PATH descriptors
+ * (EBADF on 6.18), so the calls go through /proc/self/fd. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "common/macro.h"
+#include "vpsfs/vpsfs.h"
+
+/* The magic link of an O_PATH descriptor leads to the inode itself: for a stored symlink,
+ * the symlink, never its target (checked on 6.18: stat through it reports S_IFLNK). */
+static ssize_t x_get(int fd, const char *name, void *value, size_t size) {
+        char path[VPSFS_PROC_FD_MAX];
+        ssize_t n;
+
+        vpsfs_proc_fd(fd, path);
+        n = getxattr(path, name, value, size);
+        return n < 0 ? -errno : n;
+}
+
+static int x_set(int fd, const char *name, const void *value, size_t size, int flags) {
+        char path[VPSFS_PROC_FD_MAX];
+
+        vpsfs_proc_fd(fd, path);
+        return setxattr(path, name, value, size, flags) < 0 ? -errno : 0;
+}
+
+static ssize_t x_list(int fd, char *list, size_t size) {
+        char path[VPSFS_PROC_FD_MAX];
+        ssize_t n;
+
+        vpsfs_proc_fd(fd, path);
+        n = listxattr(path, list, size);
+        return n < 0 ? -errno : n;
+}
+
+static int x_remove(int fd, const char *name) {
+        char path[VPSFS_PROC_FD_MAX];
+
+        vpsfs_proc_fd(fd, path);
+        return removexattr(path, name) < 0 ? -errno : 0;
+}
+
+void vpsfs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+                       size_t size, int flags) {
+        struct vpsfs *fs = vpsfs_of(req);
+        _cleanup_free_ void *copy = NULL;
+        struct inode *i;
+        int fd, r;
+
+        if (idview_is_acl(name)) {
+                copy = size ? malloc(size) : NULL;
+                if (size && !copy) {
+                        fuse_reply_err(req, ENOMEM);
+                        return;
+                }
+                if (size)
+                        memcpy(copy, value, size);
+                r = idview_acl_to_virt(fs, copy, size);
+                if (r < 0) {
+                        fuse_reply_err(req, -r);
+                        return;
+                }
+                value = copy;
+        }
+        r = inode_acquire(fs, ino, &i, &fd);
+        if (r >= 0) {
+                r = x_set(fd, name, value, size, flags);
+                inode_release(fs, i);
+        }
+        fuse_reply_err(req, -r);
+}
+
+void vpsfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) {
+        struct vpsfs *fs = vpsfs_of(req);
+        _cleanup_free_ char *buf = NULL;
+        struct inode *i;
+        ssize_t n;
+        int fd, r;
+
+        r = inode_acquire(fs, ino, &i, &fd);
+        if (r < 0) {
+                fuse_reply_err(req, -r);
+                return;
+        }
+        buf = size ? malloc(size) : NULL;
+        n = size && !buf ? -ENOMEM : x_get(fd, name, buf, size);
+        inode_release(fs, i);
+        if (n > 0 && size && idview_is_acl(name))
+                n = idview_acl_to_alt(fs, buf, (size_t) n) < 0 ? -EIO : n;
+        if (n < 0)
+                fuse_reply_err(req, (int) -n);
+        else if (size == 0)
+                fuse_reply_xattr(req, (size_t) n);
+        else
+                fuse_reply_buf(req, buf, (size_t) n);
+}
+
+void vpsfs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+        struct vpsfs *fs = vpsfs_of(req);
+        _cleanup_free_ char *buf = NULL;
+        struct inode *i;
+        ssize_t n;
+        int fd, r;
+
+        r = inode_acquire(fs, ino, &i, &fd);
+        if (r < 0) {
+                fuse_reply_err(req, -r);
+                return;
+        }
+        buf = size ? malloc(size) : NULL;
+        n = size && !buf ? -ENOMEM : x_list(fd, buf, size);
+        inode_release(fs, i);
+        if (n < 0)
+                fuse_reply_err(req, (int) -n);
+        else if (size == 0)
+                fuse_reply_xattr(req, (size_t) n);
+        else
+                fuse_reply_buf(req, buf, (size_t) n);
+}
+
+void vpsfs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name) {
+        struct vpsfs *fs = vpsfs_of(req);
+        struct inode *i;
+        int fd, r;
+
+        r = inode_acquire(fs, ino, &i, &fd);
+        if (r >= 0) {
+                r = x_remove(fd, name);
+                inode_release(fs, i);
+        }
+        fuse_reply_err(req, -r);
+}

@@ -1,0 +1,77 @@
+/* The operations table and connection set-up: which kernel features vpsfs asks for, and
+ * why. Handlers live in ops-entry.c, ops-attr.c, ops-dir.c, ops-file.c and ops-xattr.c. */
+#include "vpsfs/vpsfs.h"
+
+#define MAX_WRITE (1024 * 1024)
+
+static void want(struct fuse_conn_info *conn, unsigned cap) {
+        if (conn->capable & cap)
+                conn->want |= cap;
+}
+
+void vpsfs_op_init(void *userdata, struct fuse_conn_info *conn) {
+        struct vpsfs *fs = userdata;
+
+        /* The kernel enforces ACLs and hands us the caller's umask, which the backing fs
+         * applies exactly when no default ACL replaces it (see idview_begin). */
+        want(conn, FUSE_CAP_POSIX_ACL);
+        want(conn, FUSE_CAP_DONT_MASK);
+        /* vpsfs is the only writer: the kernel's page cache may absorb writes. */
+        if (!fs->readonly)
+                want(conn, FUSE_CAP_WRITEBACK_CACHE);
+        fs->writeback = conn->want & FUSE_CAP_WRITEBACK_CACHE;
+        want(conn, FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
+        want(conn, FUSE_CAP_CACHE_SYMLINKS);
+        want(conn, FUSE_CAP_PARALLEL_DIROPS);
+        want(conn, FUSE_CAP_ATOMIC_O_TRUNC);
+        /* The kernel clears set-user-ID/set-group-ID bits on write, truncate and chown the
+         * way a local filesystem does (a SETATTR with the new mode); the daemon, acting with
+         * CAP_FSETID, would otherwise keep them. */
+        conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
+        conn->max_write = MAX_WRITE;
+        conn->max_background = 64;
+        conn->congestion_threshold = 48;
+        conn->time_gran = 1;
+}
+
+void vpsfs_op_destroy(void *userdata) {
+}
+
+const struct fuse_lowlevel_ops vpsfs_ops = {
+        .init = vpsfs_op_init,
+        .destroy = vpsfs_op_destroy,
+        .lookup = vpsfs_op_lookup,
+        .forget = vpsfs_op_forget,
+        .forget_multi = vpsfs_op_forget_multi,
+        .getattr = vpsfs_op_getattr,
+        .setattr = vpsfs_op_setattr,
+        .readlink = vpsfs_op_readlink,
+        .mknod = vpsfs_op_mknod,
+        .mkdir = vpsfs_op_mkdir,
+        .unlink = vpsfs_op_unlink,
+        .rmdir = vpsfs_op_rmdir,
+        .symlink = vpsfs_op_symlink,
+        .rename = vpsfs_op_rename,
+        .link = vpsfs_op_link,
+        .open = vpsfs_op_open,
+        .read = vpsfs_op_read,
+        .write_buf = vpsfs_op_write_buf,
+        .flush = vpsfs_op_flush,
+        .release = vpsfs_op_release,
+        .fsync = vpsfs_op_fsync,
+        .opendir = vpsfs_op_opendir,
+        .readdir = vpsfs_op_readdir,
+        .readdirplus = vpsfs_op_readdirplus,
+        .releasedir = vpsfs_op_releasedir,
+        .fsyncdir = vpsfs_op_fsyncdir,
+        .statfs = vpsfs_op_statfs,
+        .setxattr = vpsfs_op_setxattr,
+        .getxattr = vpsfs_op_getxattr,
+        .listxattr = vpsfs_op_listxattr,
+        .removexattr = vpsfs_op_removexattr,
+        .access = vpsfs_op_access,
+        .create = vpsfs_op_create,
+        .fallocate = vpsfs_op_fallocate,
+        .lseek = vpsfs_op_lseek,
+        .copy_file_range = vpsfs_op_copy_file_range,
+};

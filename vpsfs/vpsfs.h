@@ -1,0 +1,159 @@
+/* vpsfs internals shared by the ops files: the filesystem instance, the inode table and the
+ * translation helpers. Every handler resolves its fuse_ino_t through inode_acquire(), which
+ * validates the number and pins a descriptor, and answers with exactly one fuse_reply_*. */
+#pragma once
+
+#define FUSE_USE_VERSION 312
+
+#include <fuse_lowlevel.h>
+#include <linux/capability.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "common/idmap.h"
+
+#define VPSFS_TIMEOUT 86400.0 /* vpsfs is the only writer of BACKING, so caches stay true */
+
+enum vpsfs_hostroot {
+        VPSFS_HOSTROOT_DENY, /* host uid 0 may not create through the mount (EPERM) */
+        VPSFS_HOSTROOT_VSU,  /* host uid/gid 0 create as the VPS's root (vid 0) */
+};
+
+struct inode {
+        dev_t dev;
+        ino_t ino;
+        mode_t type;         /* S_IFMT bits, fixed for the life of the inode */
+        uint32_t idx;        /* slot in the table; with gen forms the fuse_ino_t */
+        uint32_t gen;
+        uint64_t nlookup;    /* the kernel's references; freed when 0 */
+        int fd;              /* cached O_PATH descriptor or -1 */
+        unsigned fd_users;   /* handlers using fd right now: not evictable */
+        bool pinned;         /* fd must stay: no usable handle (see inode.c) */
+        bool hashed;         /* findable by (dev, ino) */
+        struct inode *hnext;
+        struct inode *lru_prev, *lru_next;
+        struct file_handle *handle; /* NULL when pinned */
+};
+
+struct inode_table {
+        pthread_mutex_t lock;
+        struct inode **slots;
+        uint32_t *slot_gen;
+        uint32_t n_slots, cap_slots;
+        uint32_t *free_idx;
+        uint32_t n_free;
+        struct inode **buckets;
+        size_t n_buckets, n_hashed;
+        struct inode *lru_head, *lru_tail; /* most recently used first */
+        size_t n_cached, max_cached;
+        int mount_id; /* of the root; handles of other mounts cannot be reopened */
+        int mount_fd; /* open_by_handle_at() wants a real (not O_PATH) descriptor */
+};
+
+struct vpsfs {
+        struct idmap *idmap;
+        int root_fd;
+        bool readonly;
+        bool debug;
+        bool writeback; /* the kernel's writeback cache is on (set in init) */
+        enum vpsfs_hostroot hostroot;
+        struct inode_table table;
+        struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3]; /* effective = permitted */
+        struct fuse_session *se;
+};
+
+/* inode.c */
+int inode_table_init(struct vpsfs *fs, int root_fd, size_t max_cached);
+void inode_table_done(struct vpsfs *fs);
+/* Validates ino and pins the inode's O_PATH descriptor; release with inode_release(). */
+int inode_acquire(struct vpsfs *fs, fuse_ino_t ino, struct inode **ret_inode, int *ret_fd);
+void inode_release(struct vpsfs *fs, struct inode *i);
+/* Looks name up in the directory parent_fd without following symlinks, takes one lookup
+ * reference and fills e (attributes already translated). fd, if >= 0, is an open descriptor
+ * of the entry that the table may take. */
+int inode_lookup(struct vpsfs *fs, int parent_fd, const char *name, struct fuse_entry_param *e);
+int inode_ref_fd(struct vpsfs *fs, int fd, struct fuse_entry_param *e);
+void inode_forget(struct vpsfs *fs, fuse_ino_t ino, uint64_t n);
+/* After name stopped pointing at (dev, ino): forget the mapping if the file is gone, keep its
+ * descriptor if it lives on unlinked. */
+void inode_unlinked(struct vpsfs *fs, dev_t dev, ino_t ino);
+/* Opens the inode for I/O with flags (never follows a symlink stored in BACKING). */
+int inode_reopen(struct vpsfs *fs, struct inode *i, int fd, int flags);
+fuse_ino_t inode_nodeid(const struct inode *i);
+
+/* idview.c */
+void idview_stat(const struct vpsfs *fs, struct stat *st);
+int idview_uid_to_virt(const struct vpsfs *fs, uid_t alt, uid_t *ret_virt);
+int idview_gid_to_virt(const struct vpsfs *fs, gid_t alt, gid_t *ret_virt);
+/* Makes the calling thread create files as the request's caller: fsuid/fsgid set to the
+ * caller's virtual IDs, capabilities kept, umask the caller's. Undo with idview_end(). */
+int idview_begin(struct vpsfs *fs, fuse_req_t req);
+void idview_end(void);
+int idview_caps_init(struct vpsfs *fs);
+/* POSIX ACL xattr blobs: IDs translated in place. to_virt fails with -EINVAL on unmapped. */
+bool idview_is_acl(const char *name);
+int idview_acl_to_virt(const struct vpsfs *fs, void *value, size_t size);
+int idview_acl_to_alt(const struct vpsfs *fs, void *value, size_t size);
+
+/* ops-*.c */
+extern const struct fuse_lowlevel_ops vpsfs_ops;
+void vpsfs_op_init(void *userdata, struct fuse_conn_info *conn);
+void vpsfs_op_destroy(void *userdata);
+void vpsfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void vpsfs_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void vpsfs_op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets);
+void vpsfs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev);
+void vpsfs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
+void vpsfs_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name);
+void vpsfs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname);
+void vpsfs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void vpsfs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void vpsfs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+                     const char *newname, unsigned int flags);
+void vpsfs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vpsfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+                      struct fuse_file_info *fi);
+void vpsfs_op_readlink(fuse_req_t req, fuse_ino_t ino);
+void vpsfs_op_statfs(fuse_req_t req, fuse_ino_t ino);
+void vpsfs_op_access(fuse_req_t req, fuse_ino_t ino, int mask);
+void vpsfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vpsfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                      struct fuse_file_info *fi);
+void vpsfs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                          struct fuse_file_info *fi);
+void vpsfs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vpsfs_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
+void vpsfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vpsfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+                     struct fuse_file_info *fi);
+void vpsfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+void vpsfs_op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf, off_t off,
+                        struct fuse_file_info *fi);
+void vpsfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vpsfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vpsfs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
+void vpsfs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
+                        struct fuse_file_info *fi);
+void vpsfs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi);
+void vpsfs_op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+                              struct fuse_file_info *fi_in, fuse_ino_t ino_out, off_t off_out,
+                              struct fuse_file_info *fi_out, size_t len, int flags);
+void vpsfs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+                       size_t size, int flags);
+void vpsfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
+void vpsfs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void vpsfs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+
+/* Shared by the ops files. */
+static inline struct vpsfs *vpsfs_of(fuse_req_t req) {
+        return fuse_req_userdata(req);
+}
+
+/* A name the client may use in a directory: not empty, no '/' (-EINVAL), at most NAME_MAX
+ * bytes (-ENAMETOOLONG). */
+int vpsfs_name_check(const char *name);
+/* "/proc/self/fd/N" for reaching an O_PATH descriptor with calls that take no fd. */
+#define VPSFS_PROC_FD_MAX 32
+void vpsfs_proc_fd(int fd, char buf[static VPSFS_PROC_FD_MAX]);
