@@ -25,19 +25,24 @@ void idview_stat(const struct vpsfs *fs, struct stat *st) {
         st->st_gid = to_alt(fs, IDMAP_GID, st->st_gid);
 }
 
-int idview_uid_to_virt(const struct vpsfs *fs, uid_t alt, uid_t *ret_virt) {
-        uint32_t v;
+/* With hostroot=vsu, host ID 0 (never in a table) stands for the VPS's root. */
+static bool host_root_as_vsu(const struct vpsfs *fs, uint32_t alt) {
+        return alt == 0 && fs->hostroot == VPSFS_HOSTROOT_VSU;
+}
 
-        if (idmap_to_virt(fs->idmap, IDMAP_UID, alt, &v) < 0)
+int idview_uid_to_virt(const struct vpsfs *fs, uid_t alt, uid_t *ret_virt) {
+        uint32_t v = 0;
+
+        if (!host_root_as_vsu(fs, alt) && idmap_to_virt(fs->idmap, IDMAP_UID, alt, &v) < 0)
                 return -EINVAL;
         *ret_virt = v;
         return 0;
 }
 
 int idview_gid_to_virt(const struct vpsfs *fs, gid_t alt, gid_t *ret_virt) {
-        uint32_t v;
+        uint32_t v = 0;
 
-        if (idmap_to_virt(fs->idmap, IDMAP_GID, alt, &v) < 0)
+        if (!host_root_as_vsu(fs, alt) && idmap_to_virt(fs->idmap, IDMAP_GID, alt, &v) < 0)
                 return -EINVAL;
         *ret_virt = v;
         return 0;
@@ -53,13 +58,9 @@ int idview_caps_init(struct vpsfs *fs) {
         return 0;
 }
 
-/* The caller's IDs as stored on disk; host root has none unless hostroot=vsu. */
+/* The caller's IDs as stored on disk; host root has none unless hostroot=vsu. A host-root
+ * caller keeps its primary group 0 there too. */
 static int caller_virt(struct vpsfs *fs, const struct fuse_ctx *ctx, uid_t *ret_uid, gid_t *ret_gid) {
-        if (ctx->uid == 0 && fs->hostroot == VPSFS_HOSTROOT_VSU) {
-                *ret_uid = 0;
-                *ret_gid = 0;
-                return 0;
-        }
         if (idview_uid_to_virt(fs, ctx->uid, ret_uid) < 0 || idview_gid_to_virt(fs, ctx->gid, ret_gid) < 0)
                 return -EPERM;
         return 0;
@@ -103,8 +104,16 @@ void idview_end(void) {
         syscall(SYS_setfsgid, 0);
 }
 
+int idview_acl_kind(const char *name) {
+        if (strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS) == 0)
+                return IDVIEW_ACL_ACCESS;
+        if (strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT) == 0)
+                return IDVIEW_ACL_DEFAULT;
+        return 0;
+}
+
 bool idview_is_acl(const char *name) {
-        return strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS) == 0 || strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT) == 0;
+        return idview_acl_kind(name) != 0;
 }
 
 static int acl_map(const struct vpsfs *fs, void *value, size_t size, bool to_virt) {

@@ -106,7 +106,7 @@ static void evict_locked(struct inode_table *t) {
         while (t->n_cached > t->max_cached && i) {
                 struct inode *prev = i->lru_prev;
 
-                if (i->fd_users == 0) {
+                if (i->fd_users == 0 && i->opens == 0) {
                         lru_unlink(t, i);
                         i->fd = safe_close(i->fd);
                         t->n_cached--;
@@ -348,8 +348,9 @@ static int insert_locked(struct vpsfs *fs, struct inode *i) {
         return 0;
 }
 
-/* fd: an open descriptor of the entry; own: whether the table may keep it. */
-static int ref_fd(struct vpsfs *fs, int fd, bool own, struct fuse_entry_param *e) {
+/* fd: an open descriptor of the entry; own: whether the table may keep it (if not, it keeps
+ * a duplicate); opening: the kernel gets an open handle of it with this reference. */
+static int ref_fd(struct vpsfs *fs, int fd, bool own, bool opening, struct fuse_entry_param *e) {
         struct inode_table *t = &fs->table;
         struct {
                 struct file_handle fh;
@@ -367,7 +368,7 @@ static int ref_fd(struct vpsfs *fs, int fd, bool own, struct fuse_entry_param *e
          * support cannot be reopened through root_fd: such inodes pin their descriptor. */
         have_handle = name_to_handle_at(fd, "", &h.fh, &mount_id, AT_EMPTY_PATH) == 0 &&
                       mount_id == t->mount_id;
-        if (!have_handle && owned < 0) {
+        if (owned < 0 && !have_handle) {
                 owned = fcntl(fd, F_DUPFD_CLOEXEC, 3);
                 if (owned < 0)
                         return -errno;
@@ -382,6 +383,8 @@ static int ref_fd(struct vpsfs *fs, int fd, bool own, struct fuse_entry_param *e
                 else if ((r = insert_locked(fs, i)) < 0)
                         free(i);
         }
+        if (r >= 0 && opening)
+                i->opens++;
         if (r >= 0 && i->fd < 0 && owned >= 0)
                 cache_fd_locked(t, i, TAKE_FD(owned));
         if (r >= 0)
@@ -390,8 +393,8 @@ static int ref_fd(struct vpsfs *fs, int fd, bool own, struct fuse_entry_param *e
         return r;
 }
 
-int inode_ref_fd(struct vpsfs *fs, int fd, struct fuse_entry_param *e) {
-        return ref_fd(fs, fd, false, e);
+int inode_ref_created(struct vpsfs *fs, int fd, struct fuse_entry_param *e) {
+        return ref_fd(fs, fd, false, true, e);
 }
 
 int inode_lookup(struct vpsfs *fs, int parent_fd, const char *name, struct fuse_entry_param *e) {
@@ -414,7 +417,7 @@ int inode_lookup(struct vpsfs *fs, int parent_fd, const char *name, struct fuse_
         fd = openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        return ref_fd(fs, fd, true, e);
+        return ref_fd(fs, fd, true, false, e);
 }
 
 void inode_forget(struct vpsfs *fs, fuse_ino_t ino, uint64_t n) {
@@ -437,6 +440,25 @@ void inode_forget(struct vpsfs *fs, fuse_ino_t ino, uint64_t n) {
         pthread_mutex_unlock(&t->lock);
 }
 
+void inode_unlinking(struct vpsfs *fs, dev_t dev, ino_t ino) {
+        struct inode_table *t = &fs->table;
+        struct inode *i;
+        int fd;
+
+        pthread_mutex_lock(&t->lock);
+        i = hash_find(t, dev, ino);
+        if (i && (i->fd >= 0 || i->opens == 0))
+                i = NULL;
+        if (i)
+                i->fd_users++;
+        pthread_mutex_unlock(&t->lock);
+        /* Open, so not evictable once cached; the handle still works while it has a name. */
+        if (i) {
+                (void) pin_fd(fs, i, &fd);
+                inode_release(fs, i);
+        }
+}
+
 void inode_unlinked(struct vpsfs *fs, dev_t dev, ino_t ino) {
         struct inode_table *t = &fs->table;
         struct inode *i;
@@ -445,6 +467,11 @@ void inode_unlinked(struct vpsfs *fs, dev_t dev, ino_t ino) {
 
         pthread_mutex_lock(&t->lock);
         i = hash_find(t, dev, ino);
+        if (i && i->fd < 0 && i->opens == 0 && !S_ISDIR(i->type)) {
+                /* Its last name is gone and nobody has it open: nothing can reach it. */
+                hash_remove(t, i);
+                i = NULL;
+        }
         if (i)
                 i->fd_users++;
         fd = i ? i->fd : -1;
@@ -471,6 +498,16 @@ void inode_unlinked(struct vpsfs *fs, dev_t dev, ino_t ino) {
         inode_release(fs, i);
 }
 
+void inode_opened(struct vpsfs *fs, fuse_ino_t ino, int delta) {
+        struct inode_table *t = &fs->table;
+        uint32_t idx = (uint32_t) ino, gen = (uint32_t) (ino >> 32);
+
+        pthread_mutex_lock(&t->lock);
+        if (idx < t->n_slots && t->slots[idx] && t->slots[idx]->gen == gen)
+                t->slots[idx]->opens += (unsigned) delta;
+        pthread_mutex_unlock(&t->lock);
+}
+
 int inode_reopen(struct vpsfs *fs, struct inode *i, int fd, int flags) {
         char path[VPSFS_PROC_FD_MAX];
         int r;
@@ -484,4 +521,29 @@ int inode_reopen(struct vpsfs *fs, struct inode *i, int fd, int flags) {
                 r = open(path, flags);
         }
         return r < 0 ? -errno : r;
+}
+
+bool inode_acl_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t *ret_gen) {
+        bool absent;
+
+        pthread_mutex_lock(&fs->table.lock);
+        absent = i->acl_absent & kind;
+        *ret_gen = i->acl_gen;
+        pthread_mutex_unlock(&fs->table.lock);
+        return absent;
+}
+
+void inode_acl_seen_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t gen) {
+        pthread_mutex_lock(&fs->table.lock);
+        /* Only if no ACL change raced with the look-up that saw it absent. */
+        if (i->acl_gen == gen)
+                i->acl_absent |= (uint8_t) kind;
+        pthread_mutex_unlock(&fs->table.lock);
+}
+
+void inode_acl_changed(struct vpsfs *fs, struct inode *i) {
+        pthread_mutex_lock(&fs->table.lock);
+        i->acl_gen++;
+        i->acl_absent = 0;
+        pthread_mutex_unlock(&fs->table.lock);
 }

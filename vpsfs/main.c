@@ -3,6 +3,7 @@
  * instance, mounts, and runs libfuse's multithreaded loop until unmounted or signalled. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #define FD_CACHE_MAX 4096
 #define MAX_THREADS 16
+#define READAHEAD_KB "1024"
 
 struct options {
         const char *backing;
@@ -27,6 +29,9 @@ struct options {
         bool readonly;
         bool debug;
         bool foreground;
+        bool writeback;
+        bool noacl;
+        bool suid;
         enum vpsfs_hostroot hostroot;
         int ready_fd;
 };
@@ -53,7 +58,14 @@ static void print_help(void) {
                "  -o hostroot=deny  host root (uid 0, outside every table) may not create files\n"
                "                    through the mount: EPERM (default); host administrators\n"
                "                    write to BACKING directly\n"
-               "  -o hostroot=vsu   host root creates files as the VPS's root (virtual ID 0)\n"
+               "  -o hostroot=vsu   host root creates files as the VPS's root (virtual ID 0),\n"
+               "                    and chown to host ID 0 stores virtual ID 0 (tar as root)\n"
+               "  -o suid           honour set-user/group-ID bits (a VPS's su and sudo need it;\n"
+               "                    owners are alternative IDs, never host root, but keep the\n"
+               "                    mount point out of reach of other host users)\n"
+               "  -o noacl          do not enforce POSIX ACLs (faster: the kernel never caches the\n"
+               "                    root directory's ACL and asks vpsfs on every path walk)\n"
+               "  -o writeback      use the kernel's writeback cache (slower here, see ops.c)\n"
                "  -f                stay in the foreground\n"
                "  --ready-fd N      write one byte to fd N once the mount is live, then close it\n"
                "  -h, --help        this text\n"
@@ -72,6 +84,12 @@ static int parse_mount_options(char *list, struct options *o) {
                         o->readonly = false;
                 else if (strcmp(opt, "debug") == 0)
                         o->debug = o->foreground = true;
+                else if (strcmp(opt, "suid") == 0)
+                        o->suid = true;
+                else if (strcmp(opt, "noacl") == 0)
+                        o->noacl = true;
+                else if (strcmp(opt, "writeback") == 0)
+                        o->writeback = true;
                 else if (strcmp(opt, "hostroot=deny") == 0)
                         o->hostroot = VPSFS_HOSTROOT_DENY;
                 else if (strcmp(opt, "hostroot=vsu") == 0)
@@ -172,6 +190,8 @@ static int fs_setup(struct vpsfs *fs, const struct options *o) {
         fs->readonly = o->readonly;
         fs->debug = o->debug;
         fs->hostroot = o->hostroot;
+        fs->writeback = o->writeback;
+        fs->acl = !o->noacl;
         return 0;
 }
 
@@ -194,10 +214,37 @@ static int fuse_argv(const struct options *o, char **ret_opts) {
         /* No comma can hide in NAME: it would add mount options. */
         if (strchr(o->name ? o->name : name, ','))
                 return log_error_errno(-EINVAL, "name must not contain ','");
-        if (asprintf(ret_opts, "allow_other,default_permissions,fsname=vpsfs:%s,subtype=vpsfs%s%s",
-                     o->name ? o->name : name, o->readonly ? ",ro" : "", o->debug ? ",debug" : "") < 0)
+        if (asprintf(ret_opts, "allow_other,default_permissions,fsname=vpsfs:%s,subtype=vpsfs%s%s%s",
+                     o->name ? o->name : name, o->readonly ? ",ro" : "", o->suid ? ",suid" : "",
+                     o->debug ? ",debug" : "") < 0)
                 return -ENOMEM;
         return 0;
+}
+
+/* The kernel offers FUSE only its default 128 KiB readahead; a larger window on the mount's
+ * bdi lets sequential reads travel in max_write-sized requests. Best effort: found through
+ * mountinfo, since stat() on the mount would wait for the loop that is not running yet. */
+static void set_readahead(const char *mountpoint) {
+        _cleanup_fclose_ FILE *f = NULL;
+        char line[4096], path[64];
+        unsigned major, minor;
+        int fd;
+
+        f = fopen("/proc/self/mountinfo", "re");
+        if (!f)
+                return;
+        while (fgets(line, sizeof(line), f)) {
+                char mnt[PATH_MAX];
+
+                if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &major, &minor, mnt) != 3 ||
+                    strcmp(mnt, mountpoint) != 0)
+                        continue;
+                snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb", major, minor);
+                fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, READAHEAD_KB, strlen(READAHEAD_KB)) < 0)
+                        log_debug_errno(-errno, "cannot set %s: %m", path);
+                safe_close(fd);
+        }
 }
 
 static void notify_ready(int fd) {
@@ -209,7 +256,7 @@ static void notify_ready(int fd) {
 }
 
 static int serve(struct vpsfs *fs, const struct options *o) {
-        _cleanup_free_ char *opts = NULL;
+        _cleanup_free_ char *opts = NULL, *mnt_path = realpath(o->mountpoint, NULL);
         struct fuse_loop_config *cfg = NULL;
         struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
         int r;
@@ -233,6 +280,8 @@ static int serve(struct vpsfs *fs, const struct options *o) {
                 log_error("cannot mount on '%s'", o->mountpoint);
                 goto out_signals;
         }
+        if (mnt_path)
+                set_readahead(mnt_path);
         if (fuse_daemonize(o->foreground) < 0)
                 goto out_unmount;
         notify_ready(o->ready_fd);

@@ -40,13 +40,10 @@ static void reply_attr_of(fuse_req_t req, int fd) {
 void vpsfs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         struct vpsfs *fs = vpsfs_of(req);
         struct inode *i;
-        int fd, r;
+        int fd;
 
-        r = inode_acquire(fs, ino, &i, &fd);
-        if (r < 0) {
-                fuse_reply_err(req, -r);
+        if (!vpsfs_acquire_or_reply(req, ino, &i, &fd))
                 return;
-        }
         reply_attr_of(req, attr_fd(i, fd, fi));
         inode_release(fs, i);
 }
@@ -128,11 +125,8 @@ void vpsfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_
         struct inode *i;
         int fd, r;
 
-        r = inode_acquire(fs, ino, &i, &fd);
-        if (r < 0) {
-                fuse_reply_err(req, -r);
+        if (!vpsfs_acquire_or_reply(req, ino, &i, &fd))
                 return;
-        }
         r = apply_setattr(fs, i, fd, open_fd(i, fi), attr, to_set);
         if (r < 0)
                 fuse_reply_err(req, -r);
@@ -146,13 +140,10 @@ void vpsfs_op_readlink(fuse_req_t req, fuse_ino_t ino) {
         char buf[PATH_MAX + 1];
         struct inode *i;
         ssize_t n;
-        int fd, r;
+        int fd;
 
-        r = inode_acquire(fs, ino, &i, &fd);
-        if (r < 0) {
-                fuse_reply_err(req, -r);
+        if (!vpsfs_acquire_or_reply(req, ino, &i, &fd))
                 return;
-        }
         n = readlinkat(fd, "", buf, sizeof(buf) - 1);
         if (n < 0)
                 fuse_reply_err(req, errno);
@@ -167,13 +158,10 @@ void vpsfs_op_statfs(fuse_req_t req, fuse_ino_t ino) {
         struct vpsfs *fs = vpsfs_of(req);
         struct statvfs sv;
         struct inode *i;
-        int fd, r;
+        int fd;
 
-        r = inode_acquire(fs, ino, &i, &fd);
-        if (r < 0) {
-                fuse_reply_err(req, -r);
+        if (!vpsfs_acquire_or_reply(req, ino, &i, &fd))
                 return;
-        }
         if (fstatvfs(fd, &sv) < 0)
                 fuse_reply_err(req, errno);
         else

@@ -29,11 +29,8 @@ void vpsfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         struct inode *i;
         int fd, dfd, r;
 
-        r = inode_acquire(fs, ino, &i, &fd);
-        if (r < 0) {
-                fuse_reply_err(req, -r);
+        if (!vpsfs_acquire_or_reply(req, ino, &i, &fd))
                 return;
-        }
         d = calloc(1, sizeof(*d));
         dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         r = dfd < 0 ? -errno : 0;

@@ -25,6 +25,21 @@ void vpsfs_proc_fd(int fd, char buf[static VPSFS_PROC_FD_MAX]) {
         snprintf(buf, VPSFS_PROC_FD_MAX, "/proc/self/fd/%d", fd);
 }
 
+bool vpsfs_acquire_or_reply(fuse_req_t req, fuse_ino_t ino, struct inode **ret_inode, int *ret_fd) {
+        int r = inode_acquire(vpsfs_of(req), ino, ret_inode, ret_fd);
+
+        if (r < 0)
+                fuse_reply_err(req, -r);
+        return r >= 0;
+}
+
+int vpsfs_acquire_named(struct vpsfs *fs, fuse_ino_t parent, const char *name, struct inode **ret_inode,
+                        int *ret_fd) {
+        int r = vpsfs_name_check(name);
+
+        return r < 0 ? r : inode_acquire(fs, parent, ret_inode, ret_fd);
+}
+
 static int lookup_entry(struct vpsfs *fs, fuse_ino_t parent, const char *name, struct fuse_entry_param *e) {
         struct inode *p;
         int pfd, r;
@@ -102,9 +117,7 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent, const char *name, cons
         struct inode *p;
         int pfd, r;
 
-        r = vpsfs_name_check(name);
-        if (r >= 0)
-                r = inode_acquire(fs, parent, &p, &pfd);
+        r = vpsfs_acquire_named(fs, parent, name, &p, &pfd);
         if (r < 0) {
                 fuse_reply_err(req, -r);
                 return;
@@ -135,28 +148,30 @@ void vpsfs_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const
         make_entry(req, parent, name, &(struct make_args) { .what = MAKE_SYMLINK, .link = link });
 }
 
-void vpsfs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname) {
-        struct vpsfs *fs = vpsfs_of(req);
-        struct fuse_entry_param e;
+static int link_entry(struct vpsfs *fs, fuse_ino_t ino, fuse_ino_t newparent, const char *newname,
+                      struct fuse_entry_param *e) {
         struct inode *i, *p;
         int fd, pfd, r;
 
-        r = vpsfs_name_check(newname);
-        if (r >= 0)
-                r = inode_acquire(fs, ino, &i, &fd);
-        if (r < 0) {
-                fuse_reply_err(req, -r);
-                return;
-        }
-        r = inode_acquire(fs, newparent, &p, &pfd);
+        r = inode_acquire(fs, ino, &i, &fd);
+        if (r < 0)
+                return r;
+        r = vpsfs_acquire_named(fs, newparent, newname, &p, &pfd);
         if (r >= 0) {
                 r = linkat(fd, "", pfd, newname, AT_EMPTY_PATH) < 0 ? -errno : 0;
                 /* The reply carries the new link count and ctime to the kernel's cache. */
                 if (r >= 0)
-                        r = inode_lookup(fs, pfd, newname, &e);
+                        r = inode_lookup(fs, pfd, newname, e);
                 inode_release(fs, p);
         }
         inode_release(fs, i);
+        return r;
+}
+
+void vpsfs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname) {
+        struct fuse_entry_param e;
+        int r = link_entry(vpsfs_of(req), ino, newparent, newname, &e);
+
         if (r < 0)
                 fuse_reply_err(req, -r);
         else
@@ -169,15 +184,12 @@ static int remove_entry(struct vpsfs *fs, fuse_ino_t parent, const char *name, i
         struct stat st;
         int pfd, r;
 
-        r = vpsfs_name_check(name);
-        if (r < 0)
-                return r;
-        r = inode_acquire(fs, parent, &p, &pfd);
+        r = vpsfs_acquire_named(fs, parent, name, &p, &pfd);
         if (r < 0)
                 return r;
         if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 r = -errno;
-        else if (unlinkat(pfd, name, flags) < 0)
+        else if (inode_unlinking(fs, st.st_dev, st.st_ino), unlinkat(pfd, name, flags) < 0)
                 r = -errno;
         else if (st.st_nlink <= 1 || S_ISDIR(st.st_mode))
                 inode_unlinked(fs, st.st_dev, st.st_ino);
@@ -199,6 +211,8 @@ static int rename_at(struct vpsfs *fs, int pfd, const char *name, int npfd, cons
         bool victim;
 
         victim = !(flags & RENAME_EXCHANGE) && fstatat(npfd, newname, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        if (victim)
+                inode_unlinking(fs, st.st_dev, st.st_ino);
         if (renameat2(pfd, name, npfd, newname, flags) < 0)
                 return -errno;
         if (victim && (st.st_nlink <= 1 || S_ISDIR(st.st_mode)))
@@ -212,20 +226,14 @@ void vpsfs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_i
         struct inode *p, *np;
         int pfd, npfd, r;
 
-        r = vpsfs_name_check(name);
-        if (r >= 0)
-                r = vpsfs_name_check(newname);
-        if (r >= 0)
-                r = inode_acquire(fs, parent, &p, &pfd);
-        if (r < 0) {
-                fuse_reply_err(req, -r);
-                return;
-        }
-        r = inode_acquire(fs, newparent, &np, &npfd);
+        r = vpsfs_acquire_named(fs, parent, name, &p, &pfd);
         if (r >= 0) {
-                r = rename_at(fs, pfd, name, npfd, newname, flags);
-                inode_release(fs, np);
+                r = vpsfs_acquire_named(fs, newparent, newname, &np, &npfd);
+                if (r >= 0) {
+                        r = rename_at(fs, pfd, name, npfd, newname, flags);
+                        inode_release(fs, np);
+                }
+                inode_release(fs, p);
         }
-        inode_release(fs, p);
         fuse_reply_err(req, -r);
 }

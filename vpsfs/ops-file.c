@@ -28,22 +28,24 @@ static void set_fi(const struct vpsfs *fs, struct fuse_file_info *fi, int fd) {
 void vpsfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         struct vpsfs *fs = vpsfs_of(req);
         struct inode *i;
-        int fd, nfd, r;
+        int fd, nfd;
 
-        r = inode_acquire(fs, ino, &i, &fd);
-        if (r < 0) {
-                fuse_reply_err(req, -r);
+        if (!vpsfs_acquire_or_reply(req, ino, &i, &fd))
                 return;
-        }
         nfd = S_ISREG(i->type) ? inode_reopen(fs, i, fd, io_flags(fs, fi->flags)) : -EINVAL;
+        /* Counted while the descriptor is still pinned, so it is never evicted under us. */
+        if (nfd >= 0)
+                inode_opened(fs, ino, 1);
         inode_release(fs, i);
         if (nfd < 0) {
                 fuse_reply_err(req, -nfd);
                 return;
         }
         set_fi(fs, fi, nfd);
-        if (fuse_reply_open(req, fi) == -ENOENT)
-                close(nfd); /* the opener was interrupted */
+        if (fuse_reply_open(req, fi) == -ENOENT) {
+                close(nfd); /* the opener was interrupted: no release will come */
+                inode_opened(fs, ino, -1);
+        }
 }
 
 /* Opens an existing name for create without O_EXCL: not through a symlink, and never
@@ -89,16 +91,14 @@ void vpsfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
         struct inode *p;
         int pfd, fd, r;
 
-        r = vpsfs_name_check(name);
-        if (r >= 0)
-                r = inode_acquire(fs, parent, &p, &pfd);
+        r = vpsfs_acquire_named(fs, parent, name, &p, &pfd);
         if (r < 0) {
                 fuse_reply_err(req, -r);
                 return;
         }
         fd = create_at(fs, req, pfd, name, mode, fi->flags);
         inode_release(fs, p);
-        r = fd < 0 ? fd : inode_ref_fd(fs, fd, &e);
+        r = fd < 0 ? fd : inode_ref_created(fs, fd, &e);
         if (r < 0) {
                 if (fd >= 0)
                         close(fd);
@@ -106,8 +106,10 @@ void vpsfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
                 return;
         }
         set_fi(fs, fi, fd);
-        if (fuse_reply_create(req, &e, fi) == -ENOENT)
+        if (fuse_reply_create(req, &e, fi) == -ENOENT) {
                 close(fd);
+                inode_opened(fs, e.ino, -1);
+        }
 }
 
 void vpsfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {
@@ -143,6 +145,7 @@ void vpsfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
 
 void vpsfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         close((int) fi->fh);
+        inode_opened(vpsfs_of(req), ino, -1);
         fuse_reply_err(req, 0);
 }
 

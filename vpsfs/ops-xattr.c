@@ -72,9 +72,38 @@ void vpsfs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const c
         r = inode_acquire(fs, ino, &i, &fd);
         if (r >= 0) {
                 r = x_set(fd, name, value, size, flags);
+                if (idview_is_acl(name))
+                        inode_acl_changed(fs, i);
                 inode_release(fs, i);
         }
         fuse_reply_err(req, -r);
+}
+
+/* The size when asked for it (size 0), else the value; or the error. */
+static void reply_value(fuse_req_t req, size_t size, const char *buf, ssize_t n) {
+        if (n < 0)
+                fuse_reply_err(req, (int) -n);
+        else if (size == 0)
+                fuse_reply_xattr(req, (size_t) n);
+        else
+                fuse_reply_buf(req, buf, (size_t) n);
+}
+
+static ssize_t get_value(struct vpsfs *fs, struct inode *i, int fd, const char *name, size_t size,
+                         char **buf) {
+        int kind = idview_acl_kind(name);
+        uint32_t gen = 0;
+        ssize_t n;
+
+        if (kind && inode_acl_absent(fs, i, kind, &gen))
+                return -ENODATA;
+        *buf = size ? malloc(size) : NULL;
+        if (size && !*buf)
+                return -ENOMEM;
+        n = x_get(fd, name, *buf, size);
+        if (kind && n == -ENODATA)
+                inode_acl_seen_absent(fs, i, kind, gen);
+        return n;
 }
 
 void vpsfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) {
@@ -82,24 +111,15 @@ void vpsfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t 
         _cleanup_free_ char *buf = NULL;
         struct inode *i;
         ssize_t n;
-        int fd, r;
+        int fd;
 
-        r = inode_acquire(fs, ino, &i, &fd);
-        if (r < 0) {
-                fuse_reply_err(req, -r);
+        if (!vpsfs_acquire_or_reply(req, ino, &i, &fd))
                 return;
-        }
-        buf = size ? malloc(size) : NULL;
-        n = size && !buf ? -ENOMEM : x_get(fd, name, buf, size);
+        n = get_value(fs, i, fd, name, size, &buf);
         inode_release(fs, i);
         if (n > 0 && size && idview_is_acl(name))
                 n = idview_acl_to_alt(fs, buf, (size_t) n) < 0 ? -EIO : n;
-        if (n < 0)
-                fuse_reply_err(req, (int) -n);
-        else if (size == 0)
-                fuse_reply_xattr(req, (size_t) n);
-        else
-                fuse_reply_buf(req, buf, (size_t) n);
+        reply_value(req, size, buf, n);
 }
 
 void vpsfs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
@@ -107,22 +127,14 @@ void vpsfs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
         _cleanup_free_ char *buf = NULL;
         struct inode *i;
         ssize_t n;
-        int fd, r;
+        int fd;
 
-        r = inode_acquire(fs, ino, &i, &fd);
-        if (r < 0) {
-                fuse_reply_err(req, -r);
+        if (!vpsfs_acquire_or_reply(req, ino, &i, &fd))
                 return;
-        }
         buf = size ? malloc(size) : NULL;
         n = size && !buf ? -ENOMEM : x_list(fd, buf, size);
         inode_release(fs, i);
-        if (n < 0)
-                fuse_reply_err(req, (int) -n);
-        else if (size == 0)
-                fuse_reply_xattr(req, (size_t) n);
-        else
-                fuse_reply_buf(req, buf, (size_t) n);
+        reply_value(req, size, buf, n);
 }
 
 void vpsfs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name) {
@@ -133,6 +145,8 @@ void vpsfs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name) {
         r = inode_acquire(fs, ino, &i, &fd);
         if (r >= 0) {
                 r = x_remove(fd, name);
+                if (idview_is_acl(name))
+                        inode_acl_changed(fs, i);
                 inode_release(fs, i);
         }
         fuse_reply_err(req, -r);

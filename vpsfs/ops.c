@@ -14,10 +14,13 @@ void vpsfs_op_init(void *userdata, struct fuse_conn_info *conn) {
 
         /* The kernel enforces ACLs and hands us the caller's umask, which the backing fs
          * applies exactly when no default ACL replaces it (see idview_begin). */
-        want(conn, FUSE_CAP_POSIX_ACL);
+        if (fs->acl)
+                want(conn, FUSE_CAP_POSIX_ACL);
         want(conn, FUSE_CAP_DONT_MASK);
-        /* vpsfs is the only writer: the kernel's page cache may absorb writes. */
-        if (!fs->readonly)
+        /* Off by default (measured on 6.18: sequential writes 132 MB/s with it, 204 MB/s
+         * without, native 300), and with it every close() invalidates st_blocks, so a warm
+         * stat after a create costs a GETATTR round trip. */
+        if (fs->writeback && !fs->readonly)
                 want(conn, FUSE_CAP_WRITEBACK_CACHE);
         fs->writeback = conn->want & FUSE_CAP_WRITEBACK_CACHE;
         want(conn, FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
@@ -29,6 +32,9 @@ void vpsfs_op_init(void *userdata, struct fuse_conn_info *conn) {
          * CAP_FSETID, would otherwise keep them. */
         conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
         conn->max_write = MAX_WRITE;
+        /* The kernel takes the smaller of this and the bdi's window, which main.c widened
+         * before INIT (see set_readahead). */
+        conn->max_readahead = MAX_WRITE;
         conn->max_background = 64;
         conn->congestion_threshold = 48;
         conn->time_gran = 1;

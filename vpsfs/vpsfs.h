@@ -30,8 +30,11 @@ struct inode {
         uint64_t nlookup;    /* the kernel's references; freed when 0 */
         int fd;              /* cached O_PATH descriptor or -1 */
         unsigned fd_users;   /* handlers using fd right now: not evictable */
+        unsigned opens;      /* open file handles the kernel holds */
         bool pinned;         /* fd must stay: no usable handle (see inode.c) */
         bool hashed;         /* findable by (dev, ino) */
+        uint8_t acl_absent;  /* IDVIEW_ACL_* known absent: answered without a syscall */
+        uint32_t acl_gen;    /* bumped by every ACL change through vpsfs */
         struct inode *hnext;
         struct inode *lru_prev, *lru_next;
         struct file_handle *handle; /* NULL when pinned */
@@ -57,7 +60,8 @@ struct vpsfs {
         int root_fd;
         bool readonly;
         bool debug;
-        bool writeback; /* the kernel's writeback cache is on (set in init) */
+        bool acl;       /* POSIX ACLs enforced by the kernel (FUSE_CAP_POSIX_ACL) */
+        bool writeback; /* asked for the kernel's writeback cache; in init: granted */
         enum vpsfs_hostroot hostroot;
         struct inode_table table;
         struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3]; /* effective = permitted */
@@ -71,17 +75,28 @@ void inode_table_done(struct vpsfs *fs);
 int inode_acquire(struct vpsfs *fs, fuse_ino_t ino, struct inode **ret_inode, int *ret_fd);
 void inode_release(struct vpsfs *fs, struct inode *i);
 /* Looks name up in the directory parent_fd without following symlinks, takes one lookup
- * reference and fills e (attributes already translated). fd, if >= 0, is an open descriptor
- * of the entry that the table may take. */
+ * reference and fills e (attributes already translated). */
 int inode_lookup(struct vpsfs *fs, int parent_fd, const char *name, struct fuse_entry_param *e);
-int inode_ref_fd(struct vpsfs *fs, int fd, struct fuse_entry_param *e);
+/* The same for a file just created and opened as fd: also counts the open handle. */
+int inode_ref_created(struct vpsfs *fs, int fd, struct fuse_entry_param *e);
 void inode_forget(struct vpsfs *fs, fuse_ino_t ino, uint64_t n);
-/* After name stopped pointing at (dev, ino): forget the mapping if the file is gone, keep its
- * descriptor if it lives on unlinked. */
+/* Before a name of (dev, ino) goes away: a file the kernel has open gets its descriptor
+ * cached, as an unlinked file cannot be reopened from its handle. After: forget the mapping
+ * if the file is gone, keep its descriptor if it lives on unlinked. */
+void inode_unlinking(struct vpsfs *fs, dev_t dev, ino_t ino);
 void inode_unlinked(struct vpsfs *fs, dev_t dev, ino_t ino);
+/* Counts open file handles (open/create +1, release -1): an unlinked file nobody has open
+ * needs no descriptor kept. */
+void inode_opened(struct vpsfs *fs, fuse_ino_t ino, int delta);
 /* Opens the inode for I/O with flags (never follows a symlink stored in BACKING). */
 int inode_reopen(struct vpsfs *fs, struct inode *i, int fd, int flags);
 fuse_ino_t inode_nodeid(const struct inode *i);
+/* The kernel asks for the root's access ACL on every path walk (it cannot cache ACLs of the
+ * root inode, made before INIT), and for ACLs after every attribute refresh. vpsfs is the
+ * only writer, so absence, once seen, stays true until an ACL is set through vpsfs. */
+bool inode_acl_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t *ret_gen);
+void inode_acl_seen_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t gen);
+void inode_acl_changed(struct vpsfs *fs, struct inode *i);
 
 /* idview.c */
 void idview_stat(const struct vpsfs *fs, struct stat *st);
@@ -93,6 +108,12 @@ int idview_begin(struct vpsfs *fs, fuse_req_t req);
 void idview_end(void);
 int idview_caps_init(struct vpsfs *fs);
 /* POSIX ACL xattr blobs: IDs translated in place. to_virt fails with -EINVAL on unmapped. */
+enum {
+        IDVIEW_ACL_ACCESS = 1,
+        IDVIEW_ACL_DEFAULT = 2,
+};
+/* IDVIEW_ACL_ACCESS or IDVIEW_ACL_DEFAULT for the two ACL names, 0 for anything else. */
+int idview_acl_kind(const char *name);
 bool idview_is_acl(const char *name);
 int idview_acl_to_virt(const struct vpsfs *fs, void *value, size_t size);
 int idview_acl_to_alt(const struct vpsfs *fs, void *value, size_t size);
@@ -150,6 +171,12 @@ void vpsfs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
 static inline struct vpsfs *vpsfs_of(fuse_req_t req) {
         return fuse_req_userdata(req);
 }
+
+/* inode_acquire() that answers the request with the error when it fails (the one reply). */
+bool vpsfs_acquire_or_reply(fuse_req_t req, fuse_ino_t ino, struct inode **ret_inode, int *ret_fd);
+/* Checks name, then acquires the directory parent it is to be used in. */
+int vpsfs_acquire_named(struct vpsfs *fs, fuse_ino_t parent, const char *name, struct inode **ret_inode,
+                        int *ret_fd);
 
 /* A name the client may use in a directory: not empty, no '/' (-EINVAL), at most NAME_MAX
  * bytes (-ENAMETOOLONG). */

@@ -52,6 +52,8 @@ Test(vpsfs_cli, fsname_and_options) {
                         cr_assert(strncmp(line, "vpsfs:test ", 11) == 0, "%s", line);
                         cr_assert(strstr(line, "default_permissions"), "%s", line);
                         cr_assert(strstr(line, "allow_other"), "%s", line);
+                        cr_assert(strstr(line, "nosuid"), "%s", line);
+                        cr_assert(strstr(line, "nodev"), "%s", line);
                 }
         fclose(f);
         cr_assert(found);
@@ -85,17 +87,29 @@ Test(vpsfs_cli, fusermount_unmounts) {
         assert_ends_unmounted();
 }
 
-/* Its own suite: a test's .init runs after the suite's, it does not replace it. */
-TestSuite(vpsfs_cli_ro, .init = fx_setup_nomount, .fini = fx_teardown, .timeout = 60);
-
-Test(vpsfs_cli_ro, read_only_mount) {
+Test(vpsfs_cli, read_only_mount) {
         struct stat st;
 
         fx_write_file(B("f"), "ro", 0644);
-        fx_mount("ro,hostroot=vsu", 0);
+        fx_remount("ro,hostroot=vsu", 0);
         cr_assert_eq(stat(M("f"), &st), 0);
         cr_assert_eq(open(M("f"), O_WRONLY | O_CLOEXEC), -1);
         cr_assert_eq(errno, EROFS);
         cr_assert_eq(mkdir(M("d"), 0755), -1);
         cr_assert_eq(errno, EROFS);
+}
+
+Test(vpsfs_cli, suid_option) {
+        char line[1024];
+        FILE *f;
+
+        fx_remount("suid", 0);
+        f = fopen("/proc/self/mounts", "re");
+        cr_assert(f);
+        while (fgets(line, sizeof(line), f))
+                if (strstr(line, fx.mnt)) {
+                        cr_assert(!strstr(line, "nosuid"), "%s", line);
+                        cr_assert(strstr(line, "nodev"), "%s", line);
+                }
+        fclose(f);
 }

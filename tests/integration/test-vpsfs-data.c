@@ -370,3 +370,32 @@ Test(vpsfs_data, special_files) {
         cr_assert_eq(symlink("../../target", M("ln")), 0);
         cr_assert_eq(readlink(M("ln"), (char *) &st, sizeof(st)), 12);
 }
+
+/* An open file keeps working after its last name is gone, also when the daemon's descriptor
+ * cache is tiny (RLIMIT_NOFILE 256 gives a cache of 64). */
+Test(vpsfs_data, open_file_survives_unlink) {
+        int fds[40];
+        struct stat st;
+        char buf[8];
+
+        fx_remount("hostroot=vsu", 256);
+        for (int k = 0; k < 40; k++) {
+                fds[k] = xopen(M("u%d", k), O_RDWR | O_CREAT);
+                cr_assert_eq(write(fds[k], "abc", 3), 3);
+        }
+        for (int k = 0; k < 40; k++)
+                cr_assert_eq(unlink(M("u%d", k)), 0);
+        for (int k = 0; k < 300; k++) /* churn the descriptor cache */
+                fx_write_file(M("churn%d", k), "", 0644);
+        for (int k = 0; k < 40; k++) {
+                cr_assert_eq(fstat(fds[k], &st), 0);
+                cr_assert_eq(st.st_nlink, 0);
+                cr_assert_eq(fchmod(fds[k], 0600), 0, "fchmod: %s", strerror(errno));
+                cr_assert_eq(fstat(fds[k], &st), 0);
+                cr_assert_eq(st.st_mode & 07777, 0600);
+                cr_assert_eq(pread(fds[k], buf, 3, 0), 3);
+                cr_assert_eq(memcmp(buf, "abc", 3), 0);
+                cr_assert_eq(ftruncate(fds[k], 1), 0);
+                close(fds[k]);
+        }
+}

@@ -93,17 +93,6 @@ Test(vpsfs_hostile, create_never_follows_planted_symlink) {
         assert_alive();
 }
 
-static int open_read(void *arg) {
-        char c;
-        int fd = open(arg, O_RDONLY | O_CLOEXEC);
-
-        if (fd < 0)
-                return errno;
-        (void) read(fd, &c, 1);
-        close(fd);
-        return 0;
-}
-
 Test(vpsfs_hostile, fifo_where_file_expected) {
         struct stat st;
 
@@ -112,7 +101,7 @@ Test(vpsfs_hostile, fifo_where_file_expected) {
         cr_assert_eq(stat(M("f"), &st), 0);
         cr_assert_eq(unlink(B("f")), 0);
         cr_assert_eq(mkfifo(B("f"), 0644), 0);
-        bounded(open_read, (void *) M("f"));
+        bounded(fx_open_read, (void *) M("f"));
         assert_alive();
         /* A name the kernel believes absent, now a fifo: create without O_EXCL. */
         cr_assert_eq(stat(M("g"), &st), -1);
@@ -131,7 +120,7 @@ Test(vpsfs_hostile, file_replaced_by_directory) {
         cr_assert_geq(fd, 0);
         cr_assert_eq(unlink(B("x")), 0);
         cr_assert_eq(mkdir(B("x"), 0755), 0);
-        bounded(open_read, (void *) M("x"));
+        bounded(fx_open_read, (void *) M("x"));
         (void) write(fd, "y", 1);
         (void) fsync(fd);
         close(fd);

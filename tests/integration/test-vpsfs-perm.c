@@ -50,12 +50,6 @@ static int do_op(void *arg) {
 
 #define OP(k, p, ...) (&(struct op) { .kind = (k), .path = (p), __VA_ARGS__ })
 
-static void backing_file(const char *rel, uid_t uid, gid_t gid, mode_t mode) {
-        fx_write_file(B("%s", rel), "data\n", mode);
-        cr_assert_eq(chown(B("%s", rel), uid, gid), 0);
-        cr_assert_eq(chmod(B("%s", rel), mode), 0);
-}
-
 static mode_t mode_of(const char *path) {
         struct stat st;
 
@@ -71,7 +65,7 @@ static const struct fx_cred *host_with_group(uid_t v, gid_t g, gid_t extra) {
 }
 
 Test(vpsfs_perm, owner_group_other) {
-        backing_file("f", 1000, 2000, 0640);
+        fx_backing_file("f", 1000, 2000, 0640);
         cr_assert_eq(fx_run(FX_HOST(1000), do_op, OP(OP_READ, M("f"))), 0);
         cr_assert_eq(fx_run(FX_HOST(1000), do_op, OP(OP_WRITE, M("f"))), 0);
         cr_assert_eq(fx_run(host_with_group(1001, 1001, 2000), do_op, OP(OP_READ, M("f"))), 0);
@@ -85,16 +79,16 @@ Test(vpsfs_perm, owner_group_other) {
 Test(vpsfs_perm, sticky_directory) {
         cr_assert_eq(mkdir(B("tmp"), 01777), 0);
         cr_assert_eq(chmod(B("tmp"), 01777), 0);
-        backing_file("tmp/a", 1000, 1000, 0666);
-        backing_file("tmp/b", 1000, 1000, 0666);
+        fx_backing_file("tmp/a", 1000, 1000, 0666);
+        fx_backing_file("tmp/b", 1000, 1000, 0666);
         cr_assert_eq(fx_run(FX_HOST(1001), do_op, OP(OP_UNLINK, M("tmp/a"))), EPERM);
         cr_assert_eq(fx_run(FX_HOST(1000), do_op, OP(OP_UNLINK, M("tmp/a"))), 0);
         cr_assert_eq(fx_run(FX_VPS(0), do_op, OP(OP_UNLINK, M("tmp/b"))), 0);
 }
 
 Test(vpsfs_perm, who_may_chmod) {
-        backing_file("f", 1000, 1000, 0644);
-        backing_file("foreign", 70000, 70000, 0644);
+        fx_backing_file("f", 1000, 1000, 0644);
+        fx_backing_file("foreign", 70000, 70000, 0644);
         cr_assert_eq(fx_run(FX_HOST(1001), do_op, OP(OP_CHMOD, M("f"), .arg = 0600)), EPERM);
         cr_assert_eq(fx_run(FX_HOST(1000), do_op, OP(OP_CHMOD, M("f"), .arg = 0600)), 0);
         cr_assert_eq(mode_of(B("f")), 0600);
@@ -108,8 +102,8 @@ Test(vpsfs_perm, who_may_chmod) {
 Test(vpsfs_perm, who_may_chown) {
         struct stat st;
 
-        backing_file("f", 1000, 1000, 0644);
-        backing_file("foreign", 70000, 70000, 0644);
+        fx_backing_file("f", 1000, 1000, 0644);
+        fx_backing_file("foreign", 70000, 70000, 0644);
         cr_assert_eq(fx_run(FX_HOST(1000), do_op, OP(OP_CHOWN, M("f"), .arg = FX_ALT_OF(1001))), EPERM);
         cr_assert_eq(fx_run(FX_VPS(1000), do_op, OP(OP_CHOWN, M("f"), .arg = 1001)), EPERM);
         cr_assert_eq(fx_run(FX_VPS(0), do_op, OP(OP_CHOWN, M("f"), .arg = 1001)), 0);
@@ -123,8 +117,8 @@ Test(vpsfs_perm, who_may_chown) {
 Test(vpsfs_perm, who_may_set_times) {
         struct stat st;
 
-        backing_file("f", 1000, 1000, 0666);
-        backing_file("ro", 1000, 1000, 0644);
+        fx_backing_file("f", 1000, 1000, 0666);
+        fx_backing_file("ro", 1000, 1000, 0644);
         cr_assert_eq(fx_run(FX_HOST(1001), do_op, OP(OP_UTIME_NOW, M("f"))), 0);
         cr_assert_eq(fx_run(FX_HOST(1001), do_op, OP(OP_UTIME_SET, M("f"))), EPERM);
         cr_assert_eq(fx_run(FX_HOST(1001), do_op, OP(OP_UTIME_NOW, M("ro"))), EACCES);
@@ -136,9 +130,9 @@ Test(vpsfs_perm, who_may_set_times) {
 }
 
 Test(vpsfs_perm, vps_root_overrides_own_files_only) {
-        backing_file("secret", 1000, 1000, 0600);
-        backing_file("foreign", 70000, 70000, 0600);
-        backing_file("foreign_open", 70000, 70000, 0644);
+        fx_backing_file("secret", 1000, 1000, 0600);
+        fx_backing_file("foreign", 70000, 70000, 0600);
+        fx_backing_file("foreign_open", 70000, 70000, 0644);
         cr_assert_eq(fx_run(FX_VPS(0), do_op, OP(OP_READ, M("secret"))), 0);
         cr_assert_eq(fx_run(FX_VPS(0), do_op, OP(OP_WRITE, M("secret"))), 0);
         cr_assert_eq(fx_run(FX_VPS(0), do_op, OP(OP_READ, M("foreign"))), EACCES);
@@ -151,11 +145,11 @@ Test(vpsfs_perm, vps_root_overrides_own_files_only) {
 /* As on a local filesystem: an unprivileged write or truncate clears set-user-ID, and
  * set-group-ID when group-executable; chown clears both. */
 Test(vpsfs_perm, setid_bits_cleared_like_local_fs) {
-        backing_file("w", 1000, 1000, 06777);
-        backing_file("t", 1000, 1000, 06777);
-        backing_file("a", 1000, 1000, 04777);
-        backing_file("c", 1000, 1000, 06755);
-        backing_file("nx", 1000, 1000, 02766);
+        fx_backing_file("w", 1000, 1000, 06777);
+        fx_backing_file("t", 1000, 1000, 06777);
+        fx_backing_file("a", 1000, 1000, 04777);
+        fx_backing_file("c", 1000, 1000, 06755);
+        fx_backing_file("nx", 1000, 1000, 02766);
         cr_assert_eq(fx_run(FX_HOST(1000), do_op, OP(OP_WRITE, M("w"))), 0);
         cr_assert_eq(mode_of(M("w")), 0777, "write: %o", mode_of(M("w")));
         cr_assert_eq(fx_run(FX_HOST(1000), do_op, OP(OP_TRUNCATE, M("t"), .arg = 1)), 0);

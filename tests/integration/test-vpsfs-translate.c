@@ -6,12 +6,6 @@
 
 TestSuite(vpsfs_translate, .init = fx_setup, .fini = fx_teardown, .timeout = 120);
 
-static void backing_file(const char *rel, uid_t uid, gid_t gid, mode_t mode) {
-        fx_write_file(B("%s", rel), "data\n", mode);
-        cr_assert_eq(chown(B("%s", rel), uid, gid), 0);
-        cr_assert_eq(chmod(B("%s", rel), mode), 0);
-}
-
 static void backing_dir(const char *rel, uid_t uid, gid_t gid, mode_t mode) {
         cr_assert_eq(mkdir(B("%s", rel), mode), 0);
         cr_assert_eq(chown(B("%s", rel), uid, gid), 0);
@@ -27,7 +21,7 @@ static void assert_owner(const char *path, uid_t uid, gid_t gid) {
 }
 
 Test(vpsfs_translate, host_sees_alternative_ids) {
-        backing_file("f", 1000, 1001, 0644);
+        fx_backing_file("f", 1000, 1001, 0644);
         backing_dir("d", 0, 0, 0755);
         assert_owner(M("f"), FX_ALT_OF(1000), FX_ALT_OF(1001));
         assert_owner(M("d"), FX_ALT, FX_ALT);
@@ -35,7 +29,7 @@ Test(vpsfs_translate, host_sees_alternative_ids) {
 }
 
 Test(vpsfs_translate, unmapped_ids_show_as_overflow) {
-        backing_file("foreign", 70000, 100000, 0644);
+        fx_backing_file("foreign", 70000, 100000, 0644);
         assert_owner(M("foreign"), 65534, 65534);
 }
 
@@ -48,7 +42,7 @@ static int stat_is_virtual(void *arg) {
 }
 
 Test(vpsfs_translate, vps_sees_virtual_ids) {
-        backing_file("f", 1000, 1001, 0644);
+        fx_backing_file("f", 1000, 1001, 0644);
         cr_assert_eq(fx_run(FX_VPS(0), stat_is_virtual, (void *) M("f")), 0);
         cr_assert_eq(fx_run(FX_VPS(1000), stat_is_virtual, (void *) M("f")), 0);
 }
@@ -130,7 +124,7 @@ Test(vpsfs_translate, caller_outside_table_may_not_create) {
 }
 
 Test(vpsfs_translate, chown_translates_and_refuses_unmapped) {
-        backing_file("f", 0, 0, 0644);
+        fx_backing_file("f", 0, 0, 0644);
         cr_assert_eq(chown(M("f"), FX_ALT_OF(5), FX_ALT_OF(6)), 0);
         assert_owner(B("f"), 5, 6);
         assert_owner(M("f"), FX_ALT_OF(5), FX_ALT_OF(6));
@@ -196,12 +190,14 @@ Test(vpsfs_translate, new_files_never_seen_with_wrong_owner_or_mode) {
         cr_assert_eq(bad, 0, "%u of %u observations had a wrong owner or mode", bad, seen);
 }
 
-/* Its own suite: a test's .init runs after the suite's, it does not replace it. */
-TestSuite(vpsfs_translate_vsu, .init = fx_setup_nomount, .fini = fx_teardown, .timeout = 60);
-
-Test(vpsfs_translate_vsu, hostroot_vsu_option) {
-        fx_mount("hostroot=vsu", 0);
+Test(vpsfs_translate, hostroot_vsu_option) {
+        fx_remount("hostroot=vsu", 0);
         fx_write_file(M("x"), "x", 0644);
         assert_owner(B("x"), 0, 0);
         assert_owner(M("x"), FX_ALT, FX_ALT);
+        cr_assert_eq(chown(M("x"), FX_ALT_OF(7), FX_ALT_OF(7)), 0);
+        cr_assert_eq(chown(M("x"), 0, 0), 0); /* host root's ID: the VPS's root */
+        assert_owner(B("x"), 0, 0);
+        cr_assert_eq(chown(M("x"), 1234, 1234), -1);
+        cr_assert_eq(errno, EINVAL);
 }

@@ -39,17 +39,11 @@ static uint32_t acl_id(const char *path, const char *name, uint16_t tag) {
         return 0;
 }
 
-static void backing_file(const char *rel, uid_t uid, gid_t gid, mode_t mode) {
-        fx_write_file(B("%s", rel), "data\n", mode);
-        cr_assert_eq(chown(B("%s", rel), uid, gid), 0);
-        cr_assert_eq(chmod(B("%s", rel), mode), 0);
-}
-
 Test(vpsfs_xattr, user_xattrs_pass_through) {
         char buf[64];
         ssize_t n;
 
-        backing_file("f", 1000, 1000, 0644);
+        fx_backing_file("f", 1000, 1000, 0644);
         cr_assert_eq(setxattr(M("f"), "user.color", "blue", 4, 0), 0);
         n = getxattr(B("f"), "user.color", buf, sizeof(buf));
         cr_assert_eq(n, 4);
@@ -73,32 +67,21 @@ static const unsigned acl_1001_r[][3] = {
         { ACL_MASK, 4, ACL_UNDEFINED_ID }, { ACL_OTHER, 0, ACL_UNDEFINED_ID },
 };
 
-static int read_file(void *arg) {
-        char c;
-        int fd = open(arg, O_RDONLY | O_CLOEXEC);
-
-        if (fd < 0)
-                return errno;
-        (void) read(fd, &c, 1);
-        close(fd);
-        return 0;
-}
-
 Test(vpsfs_xattr, acl_translated_both_ways_and_enforced) {
         struct acl a;
         size_t size = acl_make(&a, ELEMENTSOF(acl_1001_r), acl_1001_r);
 
-        backing_file("f", 1000, 1000, 0600);
+        fx_backing_file("f", 1000, 1000, 0600);
         cr_assert_eq(setxattr(M("f"), ACCESS, &a, size, 0), 0, "set ACL: %s", strerror(errno));
         cr_assert_eq(acl_id(B("f"), ACCESS, ACL_USER), 1001);
         cr_assert_eq(acl_id(B("f"), ACCESS, ACL_GROUP), 2000);
         cr_assert_eq(acl_id(M("f"), ACCESS, ACL_USER), FX_ALT_OF(1001));
         cr_assert_eq(acl_id(M("f"), ACCESS, ACL_GROUP), FX_ALT_OF(2000));
-        cr_assert_eq(fx_run(FX_HOST(1001), read_file, (void *) M("f")), 0);
-        cr_assert_eq(fx_run(FX_HOST(1002), read_file, (void *) M("f")), EACCES);
-        cr_assert_eq(fx_run(&(struct fx_cred) { .uid = FX_ALT_OF(1003), .gid = FX_ALT_OF(2000) }, read_file, (void *) M("f")), 0);
-        cr_assert_eq(fx_run(FX_VPS(1001), read_file, (void *) M("f")), 0);
-        cr_assert_eq(fx_run(FX_VPS(1002), read_file, (void *) M("f")), EACCES);
+        cr_assert_eq(fx_run(FX_HOST(1001), fx_open_read, (void *) M("f")), 0);
+        cr_assert_eq(fx_run(FX_HOST(1002), fx_open_read, (void *) M("f")), EACCES);
+        cr_assert_eq(fx_run(&(struct fx_cred) { .uid = FX_ALT_OF(1003), .gid = FX_ALT_OF(2000) }, fx_open_read, (void *) M("f")), 0);
+        cr_assert_eq(fx_run(FX_VPS(1001), fx_open_read, (void *) M("f")), 0);
+        cr_assert_eq(fx_run(FX_VPS(1002), fx_open_read, (void *) M("f")), EACCES);
 }
 
 Test(vpsfs_xattr, acl_with_unmapped_id_refused) {
@@ -110,7 +93,7 @@ Test(vpsfs_xattr, acl_with_unmapped_id_refused) {
         struct acl a;
         size_t size = acl_make(&a, ELEMENTSOF(bad), bad);
 
-        backing_file("f", 1000, 1000, 0600);
+        fx_backing_file("f", 1000, 1000, 0600);
         cr_assert_eq(setxattr(M("f"), ACCESS, &a, size, 0), -1);
         cr_assert_eq(errno, EINVAL);
         cr_assert_eq(getxattr(B("f"), ACCESS, NULL, 0), -1);
@@ -125,7 +108,7 @@ Test(vpsfs_xattr, stored_acl_with_foreign_id_shows_overflow) {
         struct acl a;
         size_t size = acl_make(&a, ELEMENTSOF(foreign), foreign);
 
-        backing_file("f", 1000, 1000, 0600);
+        fx_backing_file("f", 1000, 1000, 0600);
         cr_assert_eq(setxattr(B("f"), ACCESS, &a, size, 0), 0);
         cr_assert_eq(acl_id(M("f"), ACCESS, ACL_USER), 65534);
 }
@@ -163,5 +146,18 @@ Test(vpsfs_xattr, default_acl_inherited_and_umask_ignored) {
         cr_assert_eq(st.st_mode & 0777, 0664, "mode %o", st.st_mode & 0777);
         cr_assert_eq(stat(M("d/f"), &st), 0);
         cr_assert_eq(st.st_mode & 0777, 0664, "mode %o", st.st_mode & 0777);
-        cr_assert_eq(fx_run(FX_HOST(1001), read_file, (void *) M("d/f")), 0);
+        cr_assert_eq(fx_run(FX_HOST(1001), fx_open_read, (void *) M("d/f")), 0);
+}
+
+/* -o noacl: ACL blobs are still stored and translated, but the kernel does not enforce them. */
+Test(vpsfs_xattr, noacl_stores_but_does_not_enforce) {
+        struct acl a;
+        size_t size = acl_make(&a, ELEMENTSOF(acl_1001_r), acl_1001_r);
+
+        fx_backing_file("f", 1000, 1000, 0600);
+        fx_remount("noacl", 0);
+        cr_assert_eq(setxattr(M("f"), ACCESS, &a, size, 0), 0, "set ACL: %s", strerror(errno));
+        cr_assert_eq(acl_id(B("f"), ACCESS, ACL_USER), 1001);
+        cr_assert_eq(acl_id(M("f"), ACCESS, ACL_USER), FX_ALT_OF(1001));
+        cr_assert_eq(fx_run(FX_HOST(1001), fx_open_read, (void *) M("f")), EACCES);
 }

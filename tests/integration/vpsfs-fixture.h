@@ -127,6 +127,9 @@ static inline void fx_write_file(const char *path, const char *text, mode_t mode
         close(fd);
 }
 
+/* A file in BACKING with the given (virtual) owner and mode, as a template would have it. */
+static inline void fx_backing_file(const char *rel, uid_t uid, gid_t gid, mode_t mode);
+
 /* Makes the directories and the table without mounting (for tests that mount themselves). */
 static inline void fx_setup_nomount(void) {
         skip_unless_fuse();
@@ -168,6 +171,13 @@ static inline void fx_unmount(void) {
         kill(pid, SIGKILL);
         waitpid(pid, &status, 0);
         fx.pid = 0;
+}
+
+/* For a test that needs other options than its suite's mount: one suite per file, since
+ * Criterion leaks when suites of one binary run in parallel (seen with ASan). */
+static inline void fx_remount(const char *opts, rlim_t nofile) {
+        fx_unmount();
+        fx_mount(opts, nofile);
 }
 
 static inline int fx_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
@@ -271,3 +281,21 @@ static inline int fx_err(int r) {
         return r < 0 ? errno : 0;
 }
 
+
+static inline void fx_backing_file(const char *rel, uid_t uid, gid_t gid, mode_t mode) {
+        fx_write_file(B("%s", rel), "data\n", mode);
+        cr_assert_eq(chown(B("%s", rel), uid, gid), 0);
+        cr_assert_eq(chmod(B("%s", rel), mode), 0);
+}
+
+/* fx_run() callback: opens arg for reading and reads a byte; 0 or errno. */
+static inline int fx_open_read(void *arg) {
+        char c;
+        int fd = open(arg, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return errno;
+        (void) read(fd, &c, 1);
+        close(fd);
+        return 0;
+}
