@@ -13,6 +13,11 @@
 
 #define ROOT_IDX 1u
 
+struct handle_buf {
+        struct file_handle fh;
+        unsigned char buf[MAX_HANDLE_SZ];
+};
+
 fuse_ino_t inode_nodeid(const struct inode *i) {
         return ((fuse_ino_t) i->gen << 32) | i->idx;
 }
@@ -171,10 +176,7 @@ static int slot_alloc(struct inode_table *t, struct inode *i) {
 
 int inode_table_init(struct vpsfs *fs, int root_fd, size_t max_cached) {
         struct inode_table *t = &fs->table;
-        struct {
-                struct file_handle fh;
-                unsigned char buf[MAX_HANDLE_SZ];
-        } h = { .fh.handle_bytes = MAX_HANDLE_SZ };
+        struct handle_buf h = { .fh.handle_bytes = MAX_HANDLE_SZ };
         struct inode *root;
         struct stat st;
 
@@ -232,6 +234,8 @@ static int pin_fd(struct vpsfs *fs, struct inode *i, int *ret_fd) {
         struct inode_table *t = &fs->table;
         int fd;
 
+        if (!i->handle) /* pinned inodes keep their descriptor; never here, but never crash */
+                return -ESTALE;
         fd = open_by_handle_at(fs->table.mount_fd, i->handle, O_PATH | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
@@ -348,36 +352,18 @@ static int insert_locked(struct vpsfs *fs, struct inode *i) {
         return 0;
 }
 
-/* fd: an open descriptor of the entry; own: whether the table may keep it (if not, it keeps
- * a duplicate); opening: the kernel gets an open handle of it with this reference. */
-static int ref_fd(struct vpsfs *fs, int fd, bool own, bool opening, struct fuse_entry_param *e) {
+/* Takes a lookup reference on the inode st describes, making it if new with the handle fh
+ * (NULL: none usable) and caching owned (-1: none); opening counts an open handle. */
+static int ref_stat(struct vpsfs *fs, const struct stat *st, const struct file_handle *fh, int owned,
+                    bool opening, struct fuse_entry_param *e) {
         struct inode_table *t = &fs->table;
-        struct {
-                struct file_handle fh;
-                unsigned char buf[MAX_HANDLE_SZ];
-        } h = { .fh.handle_bytes = MAX_HANDLE_SZ };
-        _cleanup_close_ int owned = own ? fd : -1;
-        bool have_handle;
         struct inode *i;
-        struct stat st;
-        int mount_id, r = 0;
-
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        /* Handles of another mount (a submount in BACKING) or of a filesystem without export
-         * support cannot be reopened through root_fd: such inodes pin their descriptor. */
-        have_handle = name_to_handle_at(fd, "", &h.fh, &mount_id, AT_EMPTY_PATH) == 0 &&
-                      mount_id == t->mount_id;
-        if (owned < 0 && !have_handle) {
-                owned = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-                if (owned < 0)
-                        return -errno;
-        }
+        int r = 0;
 
         pthread_mutex_lock(&t->lock);
-        i = ref_existing_locked(t, &st);
+        i = ref_existing_locked(t, st);
         if (!i) {
-                i = inode_new(&st, have_handle ? &h.fh : NULL);
+                i = inode_new(st, fh);
                 if (!i)
                         r = -ENOMEM;
                 else if ((r = insert_locked(fs, i)) < 0)
@@ -388,9 +374,51 @@ static int ref_fd(struct vpsfs *fs, int fd, bool own, bool opening, struct fuse_
         if (r >= 0 && i->fd < 0 && owned >= 0)
                 cache_fd_locked(t, i, TAKE_FD(owned));
         if (r >= 0)
-                fill_entry(fs, i, &st, e);
+                fill_entry(fs, i, st, e);
         pthread_mutex_unlock(&t->lock);
+        safe_close(owned);
         return r;
+}
+
+/* fd: an open descriptor of the entry; own: whether the table may keep it (if not, it keeps
+ * a duplicate when it needs one); opening: the kernel gets an open handle with this. */
+static int ref_fd(struct vpsfs *fs, int fd, bool own, bool opening, struct fuse_entry_param *e) {
+        struct handle_buf h = { .fh.handle_bytes = MAX_HANDLE_SZ };
+        _cleanup_close_ int owned = own ? fd : -1;
+        bool have_handle;
+        struct stat st;
+        int mount_id;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        /* Handles of another mount (a submount in BACKING) or of a filesystem without export
+         * support cannot be reopened through root_fd: such inodes pin their descriptor. */
+        have_handle = name_to_handle_at(fd, "", &h.fh, &mount_id, AT_EMPTY_PATH) == 0 &&
+                      mount_id == fs->table.mount_id;
+        if (owned < 0 && !have_handle) {
+                owned = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+                if (owned < 0)
+                        return -errno;
+        }
+        return ref_stat(fs, &st, have_handle ? &h.fh : NULL, TAKE_FD(owned), opening, e);
+}
+
+/* A new inode by name without opening it: the handle, then a second fstatat() to check that
+ * the name still denotes what st describes. Through vpsfs nothing can change the name in
+ * between (the kernel holds the directory for the lookup); if something behind vpsfs's back
+ * did, the caller falls back to opening. */
+static int ref_name(struct vpsfs *fs, int parent_fd, const char *name, const struct stat *st,
+                    struct fuse_entry_param *e) {
+        struct handle_buf h = { .fh.handle_bytes = MAX_HANDLE_SZ };
+        struct stat again;
+        int mount_id;
+
+        if (name_to_handle_at(parent_fd, name, &h.fh, &mount_id, 0) < 0 || mount_id != fs->table.mount_id)
+                return -EAGAIN;
+        if (fstatat(parent_fd, name, &again, AT_SYMLINK_NOFOLLOW) < 0 || again.st_ino != st->st_ino ||
+            again.st_dev != st->st_dev || ((again.st_mode ^ st->st_mode) & S_IFMT))
+                return -EAGAIN;
+        return ref_stat(fs, &again, &h.fh, -1, false, e);
 }
 
 int inode_ref_created(struct vpsfs *fs, int fd, struct fuse_entry_param *e) {
@@ -401,7 +429,7 @@ int inode_lookup(struct vpsfs *fs, int parent_fd, const char *name, struct fuse_
         struct inode_table *t = &fs->table;
         struct inode *i;
         struct stat st;
-        int fd;
+        int fd, r;
 
         /* Fast path: a known inode costs one fstatat() and no descriptor. */
         if (fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -414,6 +442,9 @@ int inode_lookup(struct vpsfs *fs, int parent_fd, const char *name, struct fuse_
         if (i)
                 return 0;
 
+        r = ref_name(fs, parent_fd, name, &st, e);
+        if (r != -EAGAIN)
+                return r;
         fd = openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
@@ -512,7 +543,9 @@ int inode_reopen(struct vpsfs *fs, struct inode *i, int fd, int flags) {
         char path[VPSFS_PROC_FD_MAX];
         int r;
 
-        flags = (flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY)) | O_CLOEXEC;
+        /* O_NONBLOCK: no effect on regular-file I/O, but should a fifo ever stand where a
+         * file was (behind vpsfs's back), opening it cannot block a worker. */
+        flags = (flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY)) | O_CLOEXEC | O_NONBLOCK;
         if (!i->pinned)
                 r = open_by_handle_at(fs->table.mount_fd, i->handle, flags);
         else {

@@ -34,6 +34,10 @@ struct options {
         bool suid;
         enum vpsfs_hostroot hostroot;
         int ready_fd;
+        /* Copies of the -o lists (values point into them), so that /proc/PID/cmdline keeps
+         * the commas strtok() would have eaten. */
+        char *lists[8];
+        size_t n_lists;
 };
 
 static void print_help(void) {
@@ -120,7 +124,12 @@ static int parse_argv(int argc, char **argv, struct options *o) {
                         printf("vpsfs %s (libfuse %s)\n", VPS_VERSION, fuse_pkgversion());
                         return 0;
                 case 'o':
-                        r = parse_mount_options(optarg, o);
+                        if (o->n_lists == ELEMENTSOF(o->lists))
+                                return log_error_errno(-E2BIG, "too many -o options");
+                        o->lists[o->n_lists] = strdup(optarg);
+                        if (!o->lists[o->n_lists])
+                                return log_error_errno(-ENOMEM, "out of memory");
+                        r = parse_mount_options(o->lists[o->n_lists++], o);
                         if (r < 0)
                                 return r;
                         break;
@@ -214,15 +223,15 @@ static int fuse_argv(const struct options *o, char **ret_opts) {
         /* No comma can hide in NAME: it would add mount options. */
         if (strchr(o->name ? o->name : name, ','))
                 return log_error_errno(-EINVAL, "name must not contain ','");
-        if (asprintf(ret_opts, "allow_other,default_permissions,fsname=vpsfs:%s,subtype=vpsfs%s%s%s",
-                     o->name ? o->name : name, o->readonly ? ",ro" : "", o->suid ? ",suid" : "",
+        if (asprintf(ret_opts, "allow_other,default_permissions,fsname=vpsfs:%s,subtype=vpsfs,max_read=%d%s%s%s",
+                     o->name ? o->name : name, VPSFS_MAX_READ, o->readonly ? ",ro" : "", o->suid ? ",suid" : "",
                      o->debug ? ",debug" : "") < 0)
                 return -ENOMEM;
         return 0;
 }
 
 /* The kernel offers FUSE only its default 128 KiB readahead; a larger window on the mount's
- * bdi lets sequential reads travel in max_write-sized requests. Best effort: found through
+ * bdi keeps two max_read-sized requests in flight. Best effort: found through
  * mountinfo, since stat() on the mount would wait for the loop that is not running yet. */
 static void set_readahead(const char *mountpoint) {
         _cleanup_fclose_ FILE *f = NULL;
@@ -289,7 +298,7 @@ static int serve(struct vpsfs *fs, const struct options *o) {
         if (!cfg)
                 goto out_unmount;
         fuse_loop_cfg_set_max_threads(cfg, MAX_THREADS);
-        fuse_loop_cfg_set_idle_threads(cfg, 4);
+        fuse_loop_cfg_set_idle_threads(cfg, MAX_THREADS);
         r = fuse_session_loop_mt(fs->se, cfg) < 0 ? -EIO : 0;
         fuse_loop_cfg_destroy(cfg);
 out_unmount:
@@ -308,13 +317,15 @@ int main(int argc, char **argv) {
 
         log_set_program("vpsfs");
         r = parse_argv(argc, argv, &o);
-        if (r <= 0)
-                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-        if (o.debug)
-                log_set_level(LOG_LEVEL_DEBUG);
-        r = fs_setup(&fs, &o);
-        if (r >= 0)
-                r = serve(&fs, &o);
-        fs_done(&fs);
+        if (r > 0) {
+                if (o.debug)
+                        log_set_level(LOG_LEVEL_DEBUG);
+                r = fs_setup(&fs, &o);
+                if (r >= 0)
+                        r = serve(&fs, &o);
+                fs_done(&fs);
+        }
+        for (size_t k = 0; k < o.n_lists; k++)
+                free(o.lists[k]);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -23,6 +23,9 @@ static void set_fi(const struct vpsfs *fs, struct fuse_file_info *fi, int fd) {
         /* vpsfs is the only writer, so cached pages stay valid across opens. */
         fi->keep_cache = !(fi->flags & O_DIRECT);
         fi->direct_io = 0;
+        /* No FLUSH round trip on every close(): the kernel keeps POSIX locks itself, and a
+         * close() on a local backing file has nothing to report. */
+        fi->noflush = 1;
 }
 
 void vpsfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {

@@ -106,7 +106,8 @@ static ssize_t get_value(struct vpsfs *fs, struct inode *i, int fd, const char *
         return n;
 }
 
-void vpsfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) {
+/* getxattr (name) or listxattr (name NULL): the value or list, or its size for size 0. */
+static void read_xattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) {
         struct vpsfs *fs = vpsfs_of(req);
         _cleanup_free_ char *buf = NULL;
         struct inode *i;
@@ -115,26 +116,24 @@ void vpsfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t 
 
         if (!vpsfs_acquire_or_reply(req, ino, &i, &fd))
                 return;
-        n = get_value(fs, i, fd, name, size, &buf);
+        if (name)
+                n = get_value(fs, i, fd, name, size, &buf);
+        else {
+                buf = size ? malloc(size) : NULL;
+                n = size && !buf ? -ENOMEM : x_list(fd, buf, size);
+        }
         inode_release(fs, i);
-        if (n > 0 && size && idview_is_acl(name))
+        if (name && n > 0 && size && idview_is_acl(name))
                 n = idview_acl_to_alt(fs, buf, (size_t) n) < 0 ? -EIO : n;
         reply_value(req, size, buf, n);
 }
 
-void vpsfs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
-        struct vpsfs *fs = vpsfs_of(req);
-        _cleanup_free_ char *buf = NULL;
-        struct inode *i;
-        ssize_t n;
-        int fd;
+void vpsfs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) {
+        read_xattr(req, ino, name, size);
+}
 
-        if (!vpsfs_acquire_or_reply(req, ino, &i, &fd))
-                return;
-        buf = size ? malloc(size) : NULL;
-        n = size && !buf ? -ENOMEM : x_list(fd, buf, size);
-        inode_release(fs, i);
-        reply_value(req, size, buf, n);
+void vpsfs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+        read_xattr(req, ino, NULL, size);
 }
 
 void vpsfs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name) {

@@ -15,6 +15,9 @@
 #include "common/idmap.h"
 
 #define VPSFS_TIMEOUT 86400.0 /* vpsfs is the only writer of BACKING, so caches stay true */
+/* Half of a pipe's default maximum size (1 MiB), so that libfuse can splice a read reply
+ * with its header; with 1 MiB reads it falls back to pread() and a copy. */
+#define VPSFS_MAX_READ (512 * 1024)
 
 enum vpsfs_hostroot {
         VPSFS_HOSTROOT_DENY, /* host uid 0 may not create through the mount (EPERM) */

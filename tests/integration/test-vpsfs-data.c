@@ -399,3 +399,73 @@ Test(vpsfs_data, open_file_survives_unlink) {
                 close(fds[k]);
         }
 }
+
+/* Four threads create, link, rename, stat and unlink overlapping names for a while (ASan
+ * watches the inode table); afterwards the mount and BACKING agree on every name. */
+struct churn {
+        unsigned seed;
+        int errors;
+};
+
+static void *churn_names(void *arg) {
+        struct churn *c = arg;
+
+        for (int k = 0; k < 3000; k++) {
+                unsigned a = rand_r(&c->seed) % 32, b = rand_r(&c->seed) % 32;
+                struct stat st;
+                int fd;
+
+                switch (rand_r(&c->seed) % 6) {
+                case 0:
+                        fd = open(M("churn/%u", a), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+                        if (fd >= 0)
+                                close(fd);
+                        break;
+                case 1:
+                        (void) link(M("churn/%u", a), M("churn/%u", b));
+                        break;
+                case 2:
+                        (void) rename(M("churn/%u", a), M("churn/%u", b));
+                        break;
+                case 3:
+                        (void) unlink(M("churn/%u", a));
+                        break;
+                case 4:
+                        (void) mkdir(M("churn/%u", a), 0755);
+                        (void) rmdir(M("churn/%u", b));
+                        break;
+                default:
+                        if (stat(M("churn/%u", a), &st) < 0 && errno != ENOENT)
+                                c->errors++;
+                        break;
+                }
+        }
+        return NULL;
+}
+
+Test(vpsfs_data, concurrent_namespace_churn) {
+        struct churn c[4];
+        pthread_t t[4];
+
+        cr_assert_eq(mkdir(M("churn"), 0755), 0);
+        for (int k = 0; k < 4; k++) {
+                c[k] = (struct churn) { .seed = 100u + (unsigned) k };
+                pthread_create(&t[k], NULL, churn_names, &c[k]);
+        }
+        for (int k = 0; k < 4; k++) {
+                pthread_join(t[k], NULL);
+                cr_assert_eq(c[k].errors, 0);
+        }
+        for (unsigned a = 0; a < 32; a++) {
+                struct stat sm, sb;
+                int rm = lstat(M("churn/%u", a), &sm), rb = lstat(B("churn/%u", a), &sb);
+
+                cr_assert_eq(rm, rb, "name %u: mount says %d, backing %d", a, rm, rb);
+                if (rm == 0) {
+                        cr_assert_eq(sm.st_mode, sb.st_mode, "name %u", a);
+                        cr_assert_eq(sm.st_nlink, sb.st_nlink, "name %u: nlink %ju vs %ju", a,
+                                     (uintmax_t) sm.st_nlink, (uintmax_t) sb.st_nlink);
+                        cr_assert_eq(sm.st_size, sb.st_size, "name %u", a);
+                }
+        }
+}

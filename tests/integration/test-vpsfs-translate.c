@@ -201,3 +201,50 @@ Test(vpsfs_translate, hostroot_vsu_option) {
         cr_assert_eq(chown(M("x"), 1234, 1234), -1);
         cr_assert_eq(errno, EINVAL);
 }
+
+/* What a VPS's root does all day, inside its user namespace: every step must behave as on a
+ * local filesystem. Returns 0, or 100 + the number of the step that failed. */
+static int vps_root_routine(void *arg) {
+        const char *d = arg;
+        char p[PATH_MAX], q[PATH_MAX];
+        struct stat st;
+        int fd, step = 0;
+
+#define STEP(cond) do { step++; if (!(cond)) return 100 + step; } while (0)
+        snprintf(p, sizeof(p), "%s/etc", d);
+        STEP(mkdir(p, 0755) == 0);
+        snprintf(p, sizeof(p), "%s/etc/passwd", d);
+        STEP((fd = open(p, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644)) >= 0);
+        STEP(write(fd, "root:x:0:0\n", 11) == 11 && close(fd) == 0);
+        STEP(stat(p, &st) == 0 && st.st_uid == 0 && st.st_gid == 0 && st.st_size == 11);
+        STEP(chown(p, 65534, 65534) == 0 && stat(p, &st) == 0 && st.st_uid == 65534 && st.st_gid == 65534);
+        STEP(chown(p, 0, 0) == 0 && chmod(p, 0600) == 0 && stat(p, &st) == 0 && (st.st_mode & 07777) == 0600);
+        snprintf(q, sizeof(q), "%s/etc/passwd-", d);
+        STEP(link(p, q) == 0 && stat(p, &st) == 0 && st.st_nlink == 2);
+        STEP(rename(q, p) == 0 && stat(p, &st) == 0 && st.st_nlink == 2); /* same inode: no-op */
+        STEP(unlink(q) == 0 && stat(p, &st) == 0 && st.st_nlink == 1);
+        STEP(truncate(p, 3) == 0 && stat(p, &st) == 0 && st.st_size == 3);
+        snprintf(q, sizeof(q), "%s/etc/fifo", d);
+        STEP(mkfifo(q, 0600) == 0 && lstat(q, &st) == 0 && S_ISFIFO(st.st_mode));
+        STEP(mknod(q, S_IFCHR | 0600, 0x0103) < 0 && errno == EEXIST);
+        snprintf(q, sizeof(q), "%s/etc/mtab", d);
+        STEP(symlink("/proc/self/mounts", q) == 0 && lstat(q, &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid == 0);
+        STEP(lchown(q, 1000, 1000) == 0 && lstat(q, &st) == 0 && st.st_uid == 1000);
+        snprintf(q, sizeof(q), "%s/etc/new", d);
+        STEP(rename(p, q) == 0 && access(p, F_OK) < 0 && access(q, R_OK | W_OK) == 0);
+        STEP(chown(q, 70000, -1) < 0 && errno == EINVAL); /* not mapped in the namespace */
+#undef STEP
+        return 0;
+}
+
+Test(vpsfs_translate, vps_root_routine) {
+        struct stat st;
+
+        cr_assert_eq(chown(B("."), 0, 0), 0);
+        cr_assert_eq(fx_run(FX_VPS(0), vps_root_routine, (void *) fx.mnt), 0);
+        cr_assert_eq(stat(B("etc/new"), &st), 0);
+        cr_assert_eq(st.st_uid, 0);
+        cr_assert_eq(st.st_size, 3);
+        cr_assert_eq(lstat(B("etc/mtab"), &st), 0);
+        cr_assert_eq(st.st_uid, 1000);
+}

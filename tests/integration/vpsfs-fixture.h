@@ -45,38 +45,24 @@ struct vpsfs_fixture {
 
 static struct vpsfs_fixture fx;
 
-/* Paths inside the mount / the backing store, from a small ring of buffers. */
-static inline const char *fx_path(const char *base, const char *fmt, va_list ap) {
+/* base/fmt..., from a small ring of buffers. */
+static inline const char *fx_at(const char *base, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline const char *fx_at(const char *base, const char *fmt, ...) {
         static char ring[16][PATH_MAX];
         static unsigned next;
         char *buf = ring[next++ % 16];
         int n = snprintf(buf, PATH_MAX, "%s/", base);
+        va_list ap;
 
+        va_start(ap, fmt);
         vsnprintf(buf + n, PATH_MAX - (size_t) n, fmt, ap);
+        va_end(ap);
         return buf;
 }
 
-static inline const char *M(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static inline const char *M(const char *fmt, ...) {
-        va_list ap;
-        const char *p;
-
-        va_start(ap, fmt);
-        p = fx_path(fx.mnt, fmt, ap);
-        va_end(ap);
-        return p;
-}
-
-static inline const char *B(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static inline const char *B(const char *fmt, ...) {
-        va_list ap;
-        const char *p;
-
-        va_start(ap, fmt);
-        p = fx_path(fx.backing, fmt, ap);
-        va_end(ap);
-        return p;
-}
+/* Paths inside the mount and the backing store. */
+#define M(...) fx_at(fx.mnt, __VA_ARGS__)
+#define B(...) fx_at(fx.backing, __VA_ARGS__)
 
 static inline bool fx_is_mounted(void) {
         struct stat a, b;
