@@ -1,0 +1,120 @@
+/* The VSU list as a user of the built vpsmgr meets it: a process that exec or enter
+ * starts as a listed user keeps its uid and holds the VSU set (ambient and effective), so it
+ * reads root's 0600 files inside; once the user is off the list, the next one holds nothing
+ * and is refused. vuid 0 stays the VPS's full root, a plain user holds nothing. */
+#include "life-fixture.h"
+#include "vpsmgr/vsu-caps.h"
+
+TestSuite(vsu_life, .init = life_setup, .fini = life_teardown, .timeout = 120);
+
+/* The hex value of key ("CapEff:") in /proc/self/status text. */
+static unsigned long long status_hex(const char *status, const char *key) {
+        const char *p = strstr(status, key);
+
+        cr_assert_not_null(p, "no %s in:\n%s", key, status);
+        return strtoull(p + strlen(key), NULL, 16);
+}
+
+static unsigned long status_uid(const char *status) {
+        const char *p = strstr(status, "Uid:");
+
+        cr_assert_not_null(p, "no Uid: in:\n%s", status);
+        return strtoul(p + 4, NULL, 10);
+}
+
+/* What a listed user's process must show: uid 1000, the set ambient and effective. */
+static void expect_vsu(const char *status, const char *how) {
+        unsigned long long want = vsu_caps_mask();
+
+        cr_expect_eq(status_uid(status), 1000, "%s: uid changed:\n%s", how, status);
+        cr_expect_eq(status_hex(status, "CapAmb:"), want, "%s: CapAmb %llx, want %llx", how,
+                     status_hex(status, "CapAmb:"), want);
+        cr_expect_eq(status_hex(status, "CapEff:"), want, "%s: CapEff %llx, want %llx", how,
+                     status_hex(status, "CapEff:"), want);
+}
+
+static void expect_plain(const char *status, const char *how) {
+        cr_expect_eq(status_uid(status), 1000, "%s:\n%s", how, status);
+        cr_expect_eq(status_hex(status, "CapAmb:"), 0, "%s: CapAmb not 0:\n%s", how, status);
+        cr_expect_eq(status_hex(status, "CapEff:"), 0, "%s: CapEff not 0:\n%s", how, status);
+        cr_expect_eq(status_hex(status, "CapPrm:"), 0, "%s: CapPrm not 0:\n%s", how, status);
+}
+
+/* NAME from the busybox template, with alice (1000) in /etc/passwd and a 0600 /etc/shadow of
+ * root's, both written inside as the VPS's root would; running. */
+static void make_vps(const char *name) {
+        struct run_result *r = life_result();
+
+        life_create(name, NULL);
+        life_start(name);
+        fx_run(r, "exec", name, "--", "sh", "-c",
+               "echo alice:x:1000:1000::/home/alice:/bin/sh >> /etc/passwd && "
+               "echo 'root:*:19000:0:99999:7:::' > /etc/shadow && chown 0:0 /etc/shadow && "
+               "chmod 600 /etc/shadow");
+        cr_assert_eq(r->status, 0, "%s", r->err);
+}
+
+static void vsu(const char *name, const char *action, const char *user) {
+        struct run_result *r = life_result();
+
+        fx_run(r, "vsu", name, action, user);
+        cr_assert_eq(r->status, 0, "vsu %s %s: %s", action, user, r->err);
+}
+
+Test(vsu_life, exec_gives_a_listed_user_the_set_and_takes_it_after_del) {
+        struct run_result *r = life_result();
+        unsigned long long eff, mask = vsu_caps_mask();
+
+        make_vps("v");
+        vsu("v", "add", "alice");
+        fx_run(r, "exec", "v", "--user", "alice", "--", "cat", "/proc/self/status");
+        cr_assert_eq(r->status, 0, "%s", r->err);
+        expect_vsu(r->out, "exec");
+        fx_run(r, "exec", "v", "--user", "alice", "--", "cat", "/etc/shadow");
+        cr_expect_eq(r->status, 0, "a VSU cannot read /etc/shadow: %s", r->err);
+        cr_expect(strstr(r->out, "root:*:"), "%s", r->out);
+
+        /* vuid 0 stays the VPS's root: more than the VSU set, none of it ambient. */
+        fx_run(r, "exec", "v", "--", "cat", "/proc/self/status");
+        cr_assert_eq(r->status, 0, "%s", r->err);
+        eff = status_hex(r->out, "CapEff:");
+        cr_expect_eq(status_uid(r->out), 0);
+        cr_expect_eq(eff & mask, mask, "root lacks VSU caps: %llx", eff);
+        cr_expect_neq(eff, mask, "root holds only the VSU set");
+        cr_expect_eq(status_hex(r->out, "CapAmb:"), 0);
+
+        /* A user not on the list holds nothing, listed users or not. */
+        fx_run(r, "exec", "v", "--user", "1001", "--", "cat", "/proc/self/status");
+        cr_assert_eq(r->status, 0, "%s", r->err);
+        cr_expect_eq(status_hex(r->out, "CapEff:"), 0);
+        cr_expect_eq(status_hex(r->out, "CapAmb:"), 0);
+
+        vsu("v", "del", "alice");
+        fx_run(r, "exec", "v", "--user", "alice", "--", "cat", "/proc/self/status");
+        cr_assert_eq(r->status, 0, "%s", r->err);
+        expect_plain(r->out, "exec after del");
+        fx_run(r, "exec", "v", "--user", "alice", "--", "cat", "/etc/shadow");
+        cr_expect_neq(r->status, 0);
+        cr_expect(strstr(r->err, "Permission denied"), "%s", r->err);
+        cr_expect_not(strstr(r->out, "root:*:"), "%s", r->out);
+}
+
+Test(vsu_life, enter_gives_a_listed_user_the_set) {
+        static char out[65536];
+        int status;
+
+        make_vps("en");
+        vsu("en", "add", "alice");
+        status = life_drive_pty((const char *[]) { "enter", "en", "--user", "alice", NULL },
+                                "cat /proc/self/status; cat /etc/shadow; exit\n", out, sizeof(out));
+        cr_expect_eq(status, 0, "enter: %d\n%s", status, out);
+        expect_vsu(out, "enter");
+        cr_expect(strstr(out, "root:*:"), "a VSU cannot read /etc/shadow:\n%s", out);
+
+        vsu("en", "del", "alice");
+        status = life_drive_pty((const char *[]) { "enter", "en", "--user", "alice", NULL },
+                                "cat /proc/self/status; cat /etc/shadow; exit\n", out, sizeof(out));
+        cr_expect_eq(status, 1, "enter: %d\n%s", status, out);
+        expect_plain(out, "enter after del");
+        cr_expect(strstr(out, "Permission denied"), "%s", out);
+}
