@@ -1,4 +1,4 @@
-/* The VSU list as a user of the built vpsmgr meets it: a process that exec or enter
+/* The VSU list as a user of the built vpsmgr meets it: a process that exec, enter or run
  * starts as a listed user keeps its uid and holds the VSU set (ambient and effective), so it
  * reads root's 0600 files inside; once the user is off the list, the next one holds nothing
  * and is refused. vuid 0 stays the VPS's full root, a plain user holds nothing. */
@@ -41,8 +41,8 @@ static void expect_plain(const char *status, const char *how) {
 }
 
 /* NAME from the busybox template, with alice (1000) in /etc/passwd and a 0600 /etc/shadow of
- * root's, both written inside as the VPS's root would; running. */
-static void make_vps(const char *name) {
+ * root's, both written inside as the VPS's root would; running if start. */
+static void make_vps(const char *name, bool start) {
         struct run_result *r = life_result();
 
         life_create(name, NULL);
@@ -52,6 +52,10 @@ static void make_vps(const char *name) {
                "echo 'root:*:19000:0:99999:7:::' > /etc/shadow && chown 0:0 /etc/shadow && "
                "chmod 600 /etc/shadow");
         cr_assert_eq(r->status, 0, "%s", r->err);
+        if (!start) {
+                fx_run(r, "stop", name);
+                cr_assert_eq(r->status, 0, "stop: %s", r->err);
+        }
 }
 
 static void vsu(const char *name, const char *action, const char *user) {
@@ -65,7 +69,7 @@ Test(vsu_life, exec_gives_a_listed_user_the_set_and_takes_it_after_del) {
         struct run_result *r = life_result();
         unsigned long long eff, mask = vsu_caps_mask();
 
-        make_vps("v");
+        make_vps("v", true);
         vsu("v", "add", "alice");
         fx_run(r, "exec", "v", "--user", "alice", "--", "cat", "/proc/self/status");
         cr_assert_eq(r->status, 0, "%s", r->err);
@@ -103,7 +107,7 @@ Test(vsu_life, enter_gives_a_listed_user_the_set) {
         static char out[65536];
         int status;
 
-        make_vps("en");
+        make_vps("en", true);
         vsu("en", "add", "alice");
         status = life_drive_pty((const char *[]) { "enter", "en", "--user", "alice", NULL },
                                 "cat /proc/self/status; cat /etc/shadow; exit\n", out, sizeof(out));
@@ -117,4 +121,27 @@ Test(vsu_life, enter_gives_a_listed_user_the_set) {
         cr_expect_eq(status, 1, "enter: %d\n%s", status, out);
         expect_plain(out, "enter after del");
         cr_expect(strstr(out, "Permission denied"), "%s", out);
+}
+
+Test(vsu_life, run_gives_a_listed_user_the_set_through_vps_init) {
+        struct run_result *r = life_result();
+
+        make_vps("rv", false);
+        vsu("rv", "add", "alice");
+        fx_run(r, "run", "rv", "--user", "alice", "--", "cat", "/proc/self/status");
+        cr_assert_eq(r->status, 0, "%s", r->err);
+        expect_vsu(r->out, "run");
+        fx_run(r, "run", "rv", "--user", "alice", "--", "cat", "/etc/shadow");
+        cr_expect_eq(r->status, 0, "a VSU cannot read /etc/shadow: %s", r->err);
+        cr_expect(strstr(r->out, "root:*:"), "%s", r->out);
+        expect_clean("rv");
+
+        vsu("rv", "del", "alice");
+        fx_run(r, "run", "rv", "--user", "alice", "--", "cat", "/proc/self/status");
+        cr_assert_eq(r->status, 0, "%s", r->err);
+        expect_plain(r->out, "run after del");
+        fx_run(r, "run", "rv", "--user", "alice", "--", "cat", "/etc/shadow");
+        cr_expect_neq(r->status, 0);
+        cr_expect(strstr(r->err, "Permission denied"), "%s", r->err);
+        expect_clean("rv");
 }
