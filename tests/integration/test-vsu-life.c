@@ -65,18 +65,35 @@ static void vsu(const char *name, const char *action, const char *user) {
         cr_assert_eq(r->status, 0, "vsu %s %s: %s", action, user, r->err);
 }
 
+/* VERB (exec or run) NAME --user alice: her status and whether she reads /etc/shadow, as a
+ * listed user or not. */
+static void expect_alice(const char *verb, const char *name, bool listed) {
+        struct run_result *r = life_result();
+
+        fx_run(r, verb, name, "--user", "alice", "--", "cat", "/proc/self/status");
+        cr_assert_eq(r->status, 0, "%s: %s", verb, r->err);
+        if (listed)
+                expect_vsu(r->out, verb);
+        else
+                expect_plain(r->out, verb);
+        fx_run(r, verb, name, "--user", "alice", "--", "cat", "/etc/shadow");
+        if (listed) {
+                cr_expect_eq(r->status, 0, "%s: a VSU cannot read /etc/shadow: %s", verb, r->err);
+                cr_expect(strstr(r->out, "root:*:"), "%s: %s", verb, r->out);
+        } else {
+                cr_expect_neq(r->status, 0, "%s: a plain user reads /etc/shadow", verb);
+                cr_expect(strstr(r->err, "Permission denied"), "%s: %s", verb, r->err);
+                cr_expect_not(strstr(r->out, "root:*:"), "%s: %s", verb, r->out);
+        }
+}
+
 Test(vsu_life, exec_gives_a_listed_user_the_set_and_takes_it_after_del) {
         struct run_result *r = life_result();
         unsigned long long eff, mask = vsu_caps_mask();
 
         make_vps("v", true);
         vsu("v", "add", "alice");
-        fx_run(r, "exec", "v", "--user", "alice", "--", "cat", "/proc/self/status");
-        cr_assert_eq(r->status, 0, "%s", r->err);
-        expect_vsu(r->out, "exec");
-        fx_run(r, "exec", "v", "--user", "alice", "--", "cat", "/etc/shadow");
-        cr_expect_eq(r->status, 0, "a VSU cannot read /etc/shadow: %s", r->err);
-        cr_expect(strstr(r->out, "root:*:"), "%s", r->out);
+        expect_alice("exec", "v", true);
 
         /* vuid 0 stays the VPS's root: more than the VSU set, none of it ambient. */
         fx_run(r, "exec", "v", "--", "cat", "/proc/self/status");
@@ -87,61 +104,45 @@ Test(vsu_life, exec_gives_a_listed_user_the_set_and_takes_it_after_del) {
         cr_expect_neq(eff, mask, "root holds only the VSU set");
         cr_expect_eq(status_hex(r->out, "CapAmb:"), 0);
 
-        /* A user not on the list holds nothing, listed users or not. */
+        /* A user not on the list holds nothing, in /etc/passwd or not. */
         fx_run(r, "exec", "v", "--user", "1001", "--", "cat", "/proc/self/status");
         cr_assert_eq(r->status, 0, "%s", r->err);
         cr_expect_eq(status_hex(r->out, "CapEff:"), 0);
         cr_expect_eq(status_hex(r->out, "CapAmb:"), 0);
 
         vsu("v", "del", "alice");
-        fx_run(r, "exec", "v", "--user", "alice", "--", "cat", "/proc/self/status");
-        cr_assert_eq(r->status, 0, "%s", r->err);
-        expect_plain(r->out, "exec after del");
-        fx_run(r, "exec", "v", "--user", "alice", "--", "cat", "/etc/shadow");
-        cr_expect_neq(r->status, 0);
-        cr_expect(strstr(r->err, "Permission denied"), "%s", r->err);
-        cr_expect_not(strstr(r->out, "root:*:"), "%s", r->out);
+        expect_alice("exec", "v", false);
 }
 
-Test(vsu_life, enter_gives_a_listed_user_the_set) {
+/* The same through enter's pty: the shell's exit status is cat's of /etc/shadow. */
+static void expect_alice_enter(const char *name, bool listed) {
         static char out[65536];
         int status;
 
+        status = life_drive_pty((const char *[]) { "enter", name, "--user", "alice", NULL },
+                                "cat /proc/self/status; cat /etc/shadow; exit\n", out, sizeof(out));
+        cr_expect_eq(status, listed ? 0 : 1, "enter: %d\n%s", status, out);
+        if (listed)
+                expect_vsu(out, "enter");
+        else
+                expect_plain(out, "enter");
+        cr_expect(strstr(out, listed ? "root:*:" : "Permission denied"), "enter:\n%s", out);
+}
+
+Test(vsu_life, enter_gives_a_listed_user_the_set) {
         make_vps("en", true);
         vsu("en", "add", "alice");
-        status = life_drive_pty((const char *[]) { "enter", "en", "--user", "alice", NULL },
-                                "cat /proc/self/status; cat /etc/shadow; exit\n", out, sizeof(out));
-        cr_expect_eq(status, 0, "enter: %d\n%s", status, out);
-        expect_vsu(out, "enter");
-        cr_expect(strstr(out, "root:*:"), "a VSU cannot read /etc/shadow:\n%s", out);
-
+        expect_alice_enter("en", true);
         vsu("en", "del", "alice");
-        status = life_drive_pty((const char *[]) { "enter", "en", "--user", "alice", NULL },
-                                "cat /proc/self/status; cat /etc/shadow; exit\n", out, sizeof(out));
-        cr_expect_eq(status, 1, "enter: %d\n%s", status, out);
-        expect_plain(out, "enter after del");
-        cr_expect(strstr(out, "Permission denied"), "%s", out);
+        expect_alice_enter("en", false);
 }
 
 Test(vsu_life, run_gives_a_listed_user_the_set_through_vps_init) {
-        struct run_result *r = life_result();
-
         make_vps("rv", false);
         vsu("rv", "add", "alice");
-        fx_run(r, "run", "rv", "--user", "alice", "--", "cat", "/proc/self/status");
-        cr_assert_eq(r->status, 0, "%s", r->err);
-        expect_vsu(r->out, "run");
-        fx_run(r, "run", "rv", "--user", "alice", "--", "cat", "/etc/shadow");
-        cr_expect_eq(r->status, 0, "a VSU cannot read /etc/shadow: %s", r->err);
-        cr_expect(strstr(r->out, "root:*:"), "%s", r->out);
+        expect_alice("run", "rv", true);
         expect_clean("rv");
-
         vsu("rv", "del", "alice");
-        fx_run(r, "run", "rv", "--user", "alice", "--", "cat", "/proc/self/status");
-        cr_assert_eq(r->status, 0, "%s", r->err);
-        expect_plain(r->out, "run after del");
-        fx_run(r, "run", "rv", "--user", "alice", "--", "cat", "/etc/shadow");
-        cr_expect_neq(r->status, 0);
-        cr_expect(strstr(r->err, "Permission denied"), "%s", r->err);
+        expect_alice("run", "rv", false);
         expect_clean("rv");
 }

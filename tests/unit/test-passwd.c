@@ -1,53 +1,35 @@
 /* A VPS's /etc/passwd and /etc/group (passwd.h): names, uids and groups from the text, and,
  * read from the host, every hostile shape a VPS's root could leave there (symlinks out of the
  * root, FIFOs, huge files, NUL bytes, junk and overlong lines). */
-#include <criterion/criterion.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/fileio.h"
-#include "common/macro.h"
 #include "common/textfile.h"
+#include "tmpdir.h"
 #include "vpsmgr/passwd.h"
 
-static char dir[64];
+/* test_dir stands for the VPS's directory, test_dir/root for its root. */
 static char outside[96];
 static int rootfd = -1;
 
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
-        return remove(path) < 0 ? -1 : 0;
-}
-
 static void setup(void) {
-        char path[128];
-        int dirfd;
-
-        strcpy(dir, "/tmp/passwd-test-XXXXXX");
-        cr_assert_not_null(mkdtemp(dir));
-        snprintf(path, sizeof(path), "%s/root", dir);
-        cr_assert_eq(mkdir(path, 0755), 0);
-        rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        test_dir_setup();
+        cr_assert_eq(mkdirat(test_dir_fd, "root", 0755), 0);
+        rootfd = openat(test_dir_fd, "root", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         cr_assert_geq(rootfd, 0);
         /* A host file the VPS must never get us to read. */
-        snprintf(outside, sizeof(outside), "%s/host-passwd", dir);
-        dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        cr_assert_geq(dirfd, 0);
-        cr_assert_eq(write_file_atomic_at(dirfd, "host-passwd", "hostuser:x:4242:4242::/:/bin/sh\n", 32, 0644), 0);
-        close(dirfd);
+        snprintf(outside, sizeof(outside), "%s/host-passwd", test_dir);
+        cr_assert_eq(write_file_atomic_at(test_dir_fd, "host-passwd", "hostuser:x:4242:4242::/:/bin/sh\n", 32, 0644), 0);
 }
 
 static void teardown(void) {
         if (rootfd >= 0)
                 close(rootfd);
         rootfd = -1;
-        nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+        test_dir_teardown();
 }
 
 TestSuite(passwd, .init = setup, .fini = teardown);
@@ -203,7 +185,7 @@ Test(passwd, a_vps_directory_reads_its_rootfs) {
         int vps_fd;
 
         put_passwd("alice:x:1000:1000::/:/bin/sh\n");
-        vps_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        vps_fd = open(test_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         cr_assert_geq(vps_fd, 0);
         cr_expect_eq(passwd_read_vps(vps_fd, &text), -ENOENT, "no rootfs yet");
         cr_assert_eq(symlinkat("root", vps_fd, "rootfs"), 0);
@@ -222,7 +204,7 @@ Test(passwd, symlinks_stay_inside_the_root) {
         struct vps_user u;
 
         /* etc -> an absolute host path: resolved inside the root, where it does not exist. */
-        cr_assert_eq(symlinkat(dir, rootfd, "etc"), 0);
+        cr_assert_eq(symlinkat(test_dir, rootfd, "etc"), 0);
         cr_assert_eq(load(&t1), 0);
         cr_expect_eq(passwd_find(t1, "hostuser", &u), -ESRCH);
         cr_expect_eq(passwd_lookup_below(rootfd, "hostuser", &u), -ESRCH);
