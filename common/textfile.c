@@ -23,11 +23,12 @@ int line_reader_next(struct line_reader *r, char **ret_line) {
         end = strchrnul(r->next, '\n');
         len = (size_t) (end - r->next);
         r->lineno++;
+        /* Past the line even when it is refused: a caller that skips it must not see it again. */
+        r->next = *end ? end + 1 : end;
         if (len > TEXTFILE_MAX_LINE)
                 return -E2BIG;
-        memcpy(r->line, r->next, len);
+        memcpy(r->line, end - len, len);
         r->line[len] = '\0';
-        r->next = *end ? end + 1 : end;
         *ret_line = r->line;
         return 1;
 }

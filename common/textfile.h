@@ -20,7 +20,8 @@ void line_reader_init(struct line_reader *r, const char *text);
 
 /* Returns 1 with the next line (NUL-terminated, newline removed, writable until the next
  * call) in *ret_line, 0 at the end of the text, -E2BIG for a line over TEXTFILE_MAX_LINE
- * bytes. r->lineno is the number of the line returned. */
+ * bytes (the reader is past it then: the next call returns the line after). r->lineno is the
+ * number of the line returned. */
 int line_reader_next(struct line_reader *r, char **ret_line);
 
 /* True for a blank line or one whose first non-blank character is '#'. */

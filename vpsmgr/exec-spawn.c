@@ -19,6 +19,7 @@
 #include "vpsmgr/ns.h"
 #include "vpsmgr/passwd.h"
 #include "vpsmgr/runstate.h"
+#include "vpsmgr/vsu-caps.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -154,7 +155,10 @@ static int child_b(const struct exec_request *req, int sock, const char **ret_st
         r = passwd_lookup_here(req->user, &u);
         if (r < 0)
                 return r;
-        id = (struct vps_identity) { .uid = u.uid, .gid = u.gid, .groups = u.groups, .n_groups = u.n_groups };
+        id = (struct vps_identity) {
+                .uid = u.uid, .gid = u.gid, .groups = u.groups, .n_groups = u.n_groups,
+                .vsu = vsu_identity_in(req->vsu, u.uid),
+        };
         r = vps_become(&id, &e);
         if (r < 0) {
                 *ret_step = "become user";

@@ -3,7 +3,8 @@
  *
  *   P ── fork ── A: joins the VPS's cgroup and namespaces (vps_join), forwards signals
  *                └─ fork ── B: PID inside the VPS; looks USER up in the VPS's own passwd,
- *                             becomes USER (vps_become), clean environment, exec CMD
+ *                             becomes USER (vps_become: the VSU set as ambient
+ *                             capabilities if on the VSU list), clean environment, exec CMD
  *
  * P stays on the host with the caller's terminal; A exits with B's status (128+N for a
  * signal). A SOCK_SEQPACKET socket tells P whether B reached exec (EOF), which step failed
@@ -18,10 +19,15 @@
 
 #include "vpsmgr/launch.h"
 
+struct vsu_list;
+
 struct exec_request {
         int init_pidfd;          /* the VPS's init, verified */
         int cgroup_fd;           /* the VPS's cgroup */
         const char *user;        /* name or number; NULL: root */
+        const struct vsu_list *vsu;  /* the VPS's VSU list, read on the host (the uid is only
+                                      * known inside): USER on it gets the VSU set. NULL:
+                                      * empty */
         char *const *argv;       /* NULL: the user's login shell */
         bool pty;                /* a new pty from the VPS's devpts */
         const struct winsize *winsize;  /* its initial size, or NULL */

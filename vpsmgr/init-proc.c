@@ -5,12 +5,14 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/parse.h"
 #include "vpsmgr/init-proc.h"
+#include "vpsmgr/vsu-caps.h"
 
 /* Runs in the child between fork and exec (init is single-threaded, so stdio is safe). */
 int init_identity_parse(const char *s, struct init_identity *ret) {
@@ -62,12 +64,21 @@ static _noreturn_ void child_exec(char *const argv[], bool take_tty, const struc
         /* Not stolen (argument 0): fails if the terminal is another session's already. */
         if (take_tty && isatty(STDIN_FILENO))
                 (void) ioctl(STDIN_FILENO, TIOCSCTTY, 0);
-        /* Groups, then gid, then uid: after the uid change nothing else could be changed. */
-        if (id && id->set &&
-            (setgroups(id->n_groups, id->groups) < 0 || setresgid(id->gid, id->gid, id->gid) < 0 ||
-             setresuid(id->uid, id->uid, id->uid) < 0)) {
-                log_error_errno(errno, "cannot become uid %u: %m", (unsigned) id->uid);
-                _exit(126);
+        /* Groups, then gid, then uid: after the uid change nothing else could be changed. A
+         * VSU-list user keeps the permitted set across it (KEEPCAPS), narrowed to the VSU set
+         * and raised as ambient by vsu_caps_apply(); anyone else ends with nothing. */
+        if (id && id->set) {
+                bool vsu = id->vsu && id->uid != 0;
+
+                if (setgroups(id->n_groups, id->groups) < 0 || setresgid(id->gid, id->gid, id->gid) < 0 ||
+                    (vsu && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) || setresuid(id->uid, id->uid, id->uid) < 0) {
+                        log_error_errno(errno, "cannot become uid %u: %m", (unsigned) id->uid);
+                        _exit(126);
+                }
+                if (vsu && (e = vsu_caps_apply()) < 0) {
+                        log_error_errno(e, "uid %u: cannot take the VSU capabilities: %m", (unsigned) id->uid);
+                        _exit(126);
+                }
         }
 
         execvp(argv[0], argv);

@@ -16,12 +16,14 @@ struct init_identity {
         gid_t gid;
         size_t n_groups;
         gid_t groups[64];
+        bool vsu;            /* --vsu: keep the VSU set (vsu-caps.h) as ambient caps */
 };
 
 /* Parses "UID:GID[:GID,GID...]" (vps-init --user). -EINVAL if malformed. */
 int init_identity_parse(const char *s, struct init_identity *ret);
 
-/* id (may be NULL) is who the command runs as: groups, gid, uid, set before exec. */
+/* id (may be NULL) is who the command runs as: groups, gid, uid, set before exec; with
+ * id->vsu and a uid other than 0, the VSU capability set, ambient so that exec keeps it. */
 int init_spawn(char *const argv[], bool take_tty, const struct init_identity *id, pid_t *ret_pid);
 
 /* Reaps every child that has exited. If watch > 0 and it is among them, stores its wait

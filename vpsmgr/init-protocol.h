@@ -9,11 +9,15 @@
 
 /* Command line:
  *
- *   vps-init [--grace SEC] [--user U:G[:G,...]] [--] [CMD [ARG...]]      service mode
- *   vps-init [--grace SEC] [--user U:G[:G,...]] --run [--] CMD [ARG...]  workload mode
+ *   vps-init [--grace SEC] [--user U:G[:G,...] [--vsu]] [--] [CMD [ARG...]]      service mode
+ *   vps-init [--grace SEC] [--user U:G[:G,...] [--vsu]] --run [--] CMD [ARG...]  workload mode
  *
  * --user: CMD runs as virtual uid U, gid G and the supplementary groups listed (vpsmgr run
  * --user looks them up in the VPS's files and passes numbers: init reads no file).
+ * --vsu (only with --user): U is on the VPS's VSU list (the monitor decides, from NAME/vsu):
+ * CMD keeps uid U and gets the VSU capability set (vsu-caps.h) as permitted, effective,
+ * inheritable and ambient capabilities, so that its execve keeps them. Without --vsu a U
+ * other than 0 ends with no capability; U 0 is the VPS's root either way.
  *
  * Service mode runs CMD (searched in $PATH), or VPS_INIT_RC if no CMD is given and the rootfs
  * has it executable, or nothing; init keeps running after it exits, until asked to stop.

@@ -60,8 +60,8 @@ struct state {
 static char *default_rc_argv[] = { (char *) VPS_INIT_RC, NULL };
 
 static void print_help(void) {
-        printf("Usage: vps-init [--grace SEC] [--user UID:GID[:GID,...]] [--] [CMD [ARG...]]\n"
-               "       vps-init [--grace SEC] [--user UID:GID[:GID,...]] --run [--] CMD [ARG...]\n"
+        printf("Usage: vps-init [--grace SEC] [--user UID:GID[:GID,...] [--vsu]] [--] [CMD [ARG...]]\n"
+               "       vps-init [--grace SEC] [--user UID:GID[:GID,...] [--vsu]] --run [--] CMD [ARG...]\n"
                "\n"
                "PID 1 of a VPS: reaps orphans, runs CMD (default: " VPS_INIT_RC " if executable)\n"
                "and keeps running; shuts down on SIGTERM/SIGPWR from the host, reboots on\n"
@@ -70,6 +70,7 @@ static void print_help(void) {
                "  --run        workload mode: when CMD exits, shut down and exit with its status\n"
                "  --grace SEC  time between SIGTERM and SIGKILL at shutdown (default %u)\n"
                "  --user UID:GID[:GID,...]  run CMD as this (virtual) user and groups\n"
+               "  --vsu        and with the VSU capability set (a VSU-list user)\n"
                "  -h, --help   this text\n",
                VPS_INIT_GRACE_DEFAULT_SEC);
 }
@@ -79,10 +80,12 @@ static int parse_argv(int argc, char **argv, struct config *ret) {
                 { "run", no_argument, NULL, 'r' },
                 { "grace", required_argument, NULL, 'g' },
                 { "user", required_argument, NULL, 'u' },
+                { "vsu", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         struct config c = { .grace_sec = VPS_INIT_GRACE_DEFAULT_SEC };
+        bool vsu = false;
         uint32_t u;
         int opt;
 
@@ -103,12 +106,19 @@ static int parse_argv(int argc, char **argv, struct config *ret) {
                                 return log_error_errno(-EINVAL, "invalid --user '%s' (UID:GID[:GID,...])",
                                                        optarg);
                         break;
+                case 'v':
+                        vsu = true;
+                        break;
                 case 'h':
                         print_help();
                         exit(EXIT_SUCCESS);
                 default:
                         return -EINVAL;
                 }
+
+        if (vsu && !c.user.set)
+                return log_error_errno(-EINVAL, "--vsu needs --user");
+        c.user.vsu = vsu;
 
         if (optind < argc)
                 c.argv = argv + optind;

@@ -183,6 +183,8 @@ static int init_command(const struct monitor *m, struct init_command *c) {
                         return r;
                 c->argv[n++] = (char *) "--user";
                 c->argv[n++] = c->strings[0];
+                if (m->workload_vsu && u->uid != 0)
+                        c->argv[n++] = (char *) "--vsu";
                 if (add_env(c, &k, 1, "HOME", u->home) < 0 || add_env(c, &k, 2, "USER", u->name) < 0 ||
                     add_env(c, &k, 3, "LOGNAME", u->name) < 0 || add_env(c, &k, 4, "SHELL", u->shell) < 0)
                         return -ENOMEM;

@@ -24,6 +24,7 @@ struct monitor {
         struct idmap *idmap;
         char *const *workload;   /* run: CMD...; NULL: service mode (start_cmd) */
         const struct vps_user *workload_user;  /* run --user: who CMD runs as; NULL: root */
+        bool workload_vsu;       /* and it is on the VSU list: vps-init --vsu */
         int stdio_fd;            /* what init gets as 0, 1, 2: -1 for ours */
         int init_bin_fd;
         pid_t vpsfs_pid;

@@ -26,7 +26,8 @@ static int parse_entry(char *line, struct vps_user *u) {
         char *f[8];
         uint32_t uid, gid;
 
-        if (split_char(line, ':', f, 7) != 7)
+        /* NIS "+"/"-" lines are no users of this file. */
+        if (split_char(line, ':', f, 7) != 7 || !*f[0] || strchr("+-", f[0][0]))
                 return -EINVAL;
         /* (uid_t) -1 means "no change" to setresuid: never a user. */
         if (safe_atou32(f[2], &uid) < 0 || safe_atou32(f[3], &gid) < 0 || uid == UINT32_MAX || gid == UINT32_MAX)
@@ -40,12 +41,24 @@ static int parse_entry(char *line, struct vps_user *u) {
         return 0;
 }
 
+/* A file read whole is text only without a NUL byte, which would cut it short of what the
+ * file says. */
+static int text_or_einval(char *text, size_t size, char **ret_text) {
+        if (strlen(text) != size) {
+                free(text);
+                return -EINVAL;
+        }
+        *ret_text = text;
+        return 0;
+}
+
 int passwd_find(const char *passwd, const char *user, struct vps_user *ret) {
         struct line_reader r;
         struct vps_user u;
         uint32_t number;
         bool by_number;
         char *line;
+        int k;
 
         if (!user || !*user || strchr(user, ':') || strlen(user) >= PASSWD_FIELD_MAX)
                 return -EINVAL;
@@ -53,8 +66,8 @@ int passwd_find(const char *passwd, const char *user, struct vps_user *ret) {
         if (by_number && number == UINT32_MAX)
                 return -EINVAL;
         line_reader_init(&r, passwd);
-        while (line_reader_next(&r, &line) > 0) {
-                if (line_is_ignorable(line) || parse_entry(line, &u) < 0)
+        while ((k = line_reader_next(&r, &line)) != 0) {
+                if (k < 0 || line_is_ignorable(line) || parse_entry(line, &u) < 0)
                         continue;
                 if (by_number ? u.uid == number : strcmp(u.name, user) == 0) {
                         *ret = u;
@@ -82,11 +95,12 @@ void passwd_add_groups(const char *group, struct vps_user *u) {
         struct line_reader r;
         char *line, *f[5], *member, *save = NULL;
         uint32_t gid;
+        int k;
 
         add_group(u, u->gid);
         line_reader_init(&r, group);
-        while (line_reader_next(&r, &line) > 0) {
-                if (line_is_ignorable(line) || split_char(line, ':', f, 4) != 4 ||
+        while ((k = line_reader_next(&r, &line)) != 0) {
+                if (k < 0 || line_is_ignorable(line) || split_char(line, ':', f, 4) != 4 ||
                     safe_atou32(f[2], &gid) < 0 || gid == UINT32_MAX)
                         continue;
                 for (member = strtok_r(f[3], ",", &save); member; member = strtok_r(NULL, ",", &save))
@@ -99,14 +113,37 @@ int passwd_name_of(const char *passwd, uid_t uid, char *buf, size_t size) {
         struct line_reader r;
         struct vps_user u;
         char *line;
+        int k;
 
         line_reader_init(&r, passwd);
-        while (line_reader_next(&r, &line) > 0)
-                if (!line_is_ignorable(line) && parse_entry(line, &u) == 0 && u.uid == uid) {
+        while ((k = line_reader_next(&r, &line)) != 0)
+                if (k > 0 && !line_is_ignorable(line) && parse_entry(line, &u) == 0 && u.uid == uid) {
                         snprintf(buf, size, "%s", u.name);
                         return 0;
                 }
         return -ESRCH;
+}
+
+int passwd_uid_of(const char *passwd, const char *user, uid_t max, uid_t *ret_uid) {
+        struct vps_user u;
+        uint32_t number;
+        int r;
+
+        /* All digits: a number (useradd refuses names of digits only), "0123" too, which no
+         * reader of uids would take for 123 (parse.h). */
+        if (*user && strspn(user, "0123456789") == strlen(user)) {
+                if (safe_atou32(user, &number) < 0 || number > max)
+                        return -ERANGE;
+                *ret_uid = number;
+                return 0;
+        }
+        r = passwd_find(passwd, user, &u);
+        if (r == -EINVAL)
+                return -ESRCH;  /* a name no line can hold (a ':', too long): nobody's */
+        if (r < 0)
+                return r;
+        *ret_uid = u.uid;
+        return 0;
 }
 
 /* user (NULL: root) in the two texts; group may be NULL (unreadable: no groups but the
@@ -123,12 +160,17 @@ static int lookup(const char *passwd, const char *group, const char *user, struc
 
 int passwd_lookup_here(const char *user, struct vps_user *ret) {
         _cleanup_free_ char *passwd = NULL, *group = NULL;
+        char *text;
+        size_t size;
         int r;
 
-        r = read_file_at(AT_FDCWD, "/etc/passwd", PASSWD_FILE_MAX, &passwd, NULL);
+        r = read_file_at(AT_FDCWD, "/etc/passwd", PASSWD_FILE_MAX, &text, &size);
+        if (r >= 0)
+                r = text_or_einval(text, size, &passwd);
         if (r < 0 && r != -ENOENT)
                 return r;
-        (void) read_file_at(AT_FDCWD, "/etc/group", PASSWD_FILE_MAX, &group, NULL);
+        if (read_file_at(AT_FDCWD, "/etc/group", PASSWD_FILE_MAX, &text, &size) >= 0)
+                (void) text_or_einval(text, size, &group);
         return lookup(passwd, group, user, ret);
 }
 
@@ -145,6 +187,9 @@ int passwd_lookup_below(int rootfd, const char *user, struct vps_user *ret) {
 
 int passwd_read_below(int rootfd, const char *path, char **ret_text) {
         _cleanup_close_ int fd = -1;
+        char *text;
+        size_t size;
+        int r;
 
         fd = rootfs_open_regular(rootfd, path);
         if (fd == -ENOENT) {
@@ -153,5 +198,17 @@ int passwd_read_below(int rootfd, const char *path, char **ret_text) {
         }
         if (fd < 0)
                 return fd;
-        return read_fd(fd, PASSWD_FILE_MAX, ret_text, NULL);
+        r = read_fd(fd, PASSWD_FILE_MAX, &text, &size);
+        if (r < 0)
+                return r;
+        return text_or_einval(text, size, ret_text);
+}
+
+int passwd_read_vps(int vps_fd, char **ret_text) {
+        _cleanup_close_ int rootfd = -1;
+
+        rootfd = openat(vps_fd, "rootfs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (rootfd < 0)
+                return -errno;
+        return passwd_read_below(rootfd, "etc/passwd", ret_text);
 }

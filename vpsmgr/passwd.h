@@ -1,7 +1,8 @@
 /* Users of a VPS as its own /etc/passwd and /etc/group say: for exec/enter (read inside the
- * VPS, after joining its mount namespace) and for ps (read from the backing store). The
- * files are the VPS's, so hostile: sizes are capped, fields are checked, and nothing in
- * them is trusted to be a host path or a host ID. */
+ * VPS, after joining its mount namespace), for ps, run, kill --user and vsu (read from the
+ * backing store). The files are the VPS's, so hostile: sizes are capped, a NUL byte refuses
+ * the file, malformed and overlong lines name nobody, and nothing in them is trusted to be
+ * a host path or a host ID. Two entries of one name or uid: the first wins. */
 #pragma once
 
 #include <stdbool.h>
@@ -33,13 +34,22 @@ void passwd_add_groups(const char *group, struct vps_user *u);
 /* The name of uid in passwd text, copied to buf; -ESRCH if none. */
 int passwd_name_of(const char *passwd, uid_t uid, char *buf, size_t size);
 
+/* A USER argument as a vuid, for verbs that act on a uid, not a login: all digits is a
+ * number as it is, needing no entry (-ERANGE above max); anything else a name looked up in
+ * passwd text (-ESRCH if there is none). */
+int passwd_uid_of(const char *passwd, const char *user, uid_t max, uid_t *ret_uid);
+
 /* Reads /etc/passwd and /etc/group of the current root (inside the VPS) and looks up user
  * (NULL: root). */
 int passwd_lookup_here(const char *user, struct vps_user *ret);
 
 /* Reads path (etc/passwd, etc/group) below rootfd (the backing store) the careful way
- * (rootfs.h); "" if there is none. */
+ * (rootfs.h); "" if there is none. -EBADF if not a regular file (a FIFO), -ELOOP for a
+ * symlink, -EFBIG over PASSWD_FILE_MAX, -EINVAL with a NUL byte. */
 int passwd_read_below(int rootfd, const char *path, char **ret_text);
+
+/* passwd_read_below() of rootfs/etc/passwd of the VPS whose directory (NAME) is vps_fd. */
+int passwd_read_vps(int vps_fd, char **ret_text);
 
 /* passwd_lookup_here() from the host, through the backing store below rootfd. */
 int passwd_lookup_below(int rootfd, const char *user, struct vps_user *ret);

@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "common/macro.h"
+#include "common/vsu.h"
 #include "vpsmgr/args.h"
 #include "vpsmgr/exec-spawn.h"
 #include "vpsmgr/handle.h"
@@ -58,6 +59,8 @@ static int report_failure(const char *name, const struct exec_options *o, const 
 
 static int exec_or_enter(const struct vpsmgr_context *ctx, const char *verb, int argc, char **argv) {
         _cleanup_close_ int root_fd = -1, vps_fd = -1, init_pidfd = -1, cgfd = -1;
+        _cleanup_vsu_list_ struct vsu_list *vsu = NULL;
+        _cleanup_free_ char *error = NULL;
         struct exec_options o = {};
         struct vps_step_error e = {};
         struct exec_child child = { .pidfd = -1, .master_fd = -1 };
@@ -97,10 +100,17 @@ static int exec_or_enter(const struct vpsmgr_context *ctx, const char *verb, int
                 return -ESRCH;
         }
 
+        /* Read here, on the host, for B inside, where USER's uid becomes known. Root needs
+         * no list: it has every capability of the VPS anyway. */
+        r = o.user ? vsu_list_load_at(vps_fd, "vsu", &vsu, &error) : 0;
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot read its VSU list: %s", name, error ?: strerror(-r));
+
         struct exec_request req = {
                 .init_pidfd = init_pidfd,
                 .cgroup_fd = cgfd,
                 .user = o.user,
+                .vsu = vsu,
                 .argv = o.argv,
                 .pty = o.tty,
                 .winsize = o.tty && pty_relay_winsize(&ws) ? &ws : NULL,
@@ -139,6 +149,8 @@ const struct verb verb_exec = {
                 "environment PATH, HOME, USER, LOGNAME, SHELL and the caller's TERM. CMD is\n"
                 "searched in PATH inside the VPS. Standard streams pass through; the exit status\n"
                 "is CMD's (128+N if a signal N ended it; 127 if it was not found).\n"
+                "A USER on the VPS's VSU list (vpsmgr vsu) keeps its uid and gets the VSU\n"
+                "capability set; root has all of the VPS's; anyone else none.\n"
                 "\n"
                 "Options:\n"
                 "  -u, --user USER  the user to run as\n"
@@ -159,6 +171,7 @@ const struct verb verb_enter = {
                 "terminal from the VPS's own devpts, relayed to ours in raw mode, window size\n"
                 "changes included. The VPS never gets a descriptor of our terminal. Exits with\n"
                 "the shell's status.\n"
+                "A USER on the VPS's VSU list gets the VSU capabilities, as with exec.\n"
                 "\n"
                 "Options:\n"
                 "  -u, --user USER  the user (a name or a number in the VPS's /etc/passwd)\n"

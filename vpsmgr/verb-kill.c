@@ -21,11 +21,11 @@
 #include "common/vpsdb.h"
 #include "vpsmgr/args.h"
 #include "vpsmgr/json.h"
+#include "vpsmgr/passwd.h"
 #include "vpsmgr/signal-name.h"
 #include "vpsmgr/state.h"
 #include "vpsmgr/verbs.h"
 #include "vpsmgr/vps-open.h"
-#include "vpsmgr/vps-passwd.h"
 #include "vpsmgr/vps-procs.h"
 
 #define FREEZE_TIMEOUT_MS 5000
@@ -180,17 +180,15 @@ static int kill_resolve_id(struct kill_request *k, int vps_fd) {
                 if (r < 0)
                         return r;
         } else {
-                _cleanup_vps_passwd_ struct vps_passwd *pw = NULL;
+                _cleanup_free_ char *passwd = NULL;
                 int pw_error;
 
                 /* The VPS's root owns the file: unreadable, it still allows a vuid. */
-                pw_error = vps_passwd_load(vps_fd, &pw);
-                if (pw_error < 0 && (r = vps_passwd_parse("", &pw)) < 0)
-                        return log_error_errno(r, "%m");
-                r = vps_user_resolve(pw, k->id, UINT32_MAX - 1, &virt);
+                pw_error = passwd_read_vps(vps_fd, &passwd);
+                r = passwd_uid_of(passwd ?: "", k->id, UINT32_MAX - 1, &virt);
                 if (r == -ERANGE)
                         return log_error_errno(r, "kill: invalid value '%s' for --user", k->id);
-                if (r == -ENOENT && pw_error < 0)
+                if (r == -ESRCH && pw_error < 0)
                         return log_error_errno(pw_error,
                                                "%s: cannot look up '%s': cannot read its /etc/passwd: %m",
                                                k->name, k->id);

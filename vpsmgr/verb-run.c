@@ -13,6 +13,7 @@
 #include "vpsmgr/monitor.h"
 #include "vpsmgr/passwd.h"
 #include "vpsmgr/state.h"
+#include "vpsmgr/vsu-caps.h"
 
 static int parse_user(int argc, char **argv, const char **ret_user) {
         static const struct option options[] = {
@@ -80,6 +81,12 @@ static int run_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
                         return r;
                 }
                 m.workload_user = &u;
+                /* On the host, from the list: vps-init reads no file, it gets --vsu. */
+                r = vsu_identity_for(op.h.vps_fd, u.uid, &m.workload_vsu);
+                if (r < 0) {
+                        monitor_free(&m);
+                        return log_error_errno(r, "%s: cannot read its VSU list: %m", op.h.name);
+                }
         }
         r = monitor_catch_signals(&m);
         if (r < 0)
@@ -113,7 +120,8 @@ const struct verb verb_run = {
                 "\n"
                 "Options:\n"
                 "  -u, --user USER  run CMD as USER (name or number) of the VPS's /etc/passwd,\n"
-                "                   with its groups from /etc/group, HOME, USER and SHELL\n"
+                "                   with its groups from /etc/group, HOME, USER and SHELL;\n"
+                "                   a USER on the VSU list gets the VSU capabilities\n"
                 "  -h, --help       this text\n"
                 "\n"
                 "Needs root.\n",

@@ -13,9 +13,9 @@
 #include "common/vsu.h"
 #include "vpsmgr/args.h"
 #include "vpsmgr/json.h"
+#include "vpsmgr/passwd.h"
 #include "vpsmgr/verbs.h"
 #include "vpsmgr/vps-open.h"
-#include "vpsmgr/vps-passwd.h"
 
 enum vsu_action {
         VSU_LIST,
@@ -33,16 +33,23 @@ static int load_list(const char *name, int vps_fd, struct vsu_list **ret) {
         return 0;
 }
 
+/* The name of vuid in passwd text, or NULL. */
+static const char *name_of(const char *passwd, uint32_t vuid, char *buf, size_t size) {
+        return passwd_name_of(passwd, vuid, buf, size) < 0 ? NULL : buf;
+}
+
 static int vsu_print(const struct vpsmgr_context *ctx, const char *name, const struct vsu_list *l,
-                     const struct vps_passwd *pw) {
+                     const char *passwd) {
+        char user[PASSWD_FIELD_MAX];
         struct json j;
 
         if (!ctx->json) {
                 /* vuid 0 is always a VSU, listed or not. */
                 printf("%-6s %s\n", "VUID", "NAME");
-                printf("%-6u %s\n", 0u, vps_passwd_name_of(pw, 0) ?: "-");
+                printf("%-6u %s\n", 0u, name_of(passwd, 0, user, sizeof(user)) ?: "-");
                 for (size_t i = 0; i < l->n; i++)
-                        printf("%-6" PRIu32 " %s\n", l->vuids[i], vps_passwd_name_of(pw, l->vuids[i]) ?: "-");
+                        printf("%-6" PRIu32 " %s\n", l->vuids[i],
+                               name_of(passwd, l->vuids[i], user, sizeof(user)) ?: "-");
                 return 0;
         }
         json_init(&j, stdout);
@@ -58,7 +65,7 @@ static int vsu_print(const struct vpsmgr_context *ctx, const char *name, const s
                 json_key(&j, "vuid");
                 json_uint(&j, vuid);
                 json_key(&j, "user");
-                json_string(&j, vps_passwd_name_of(pw, vuid));
+                json_string(&j, name_of(passwd, vuid, user, sizeof(user)));
                 json_end_object(&j);
         }
         json_end_array(&j);
@@ -67,35 +74,35 @@ static int vsu_print(const struct vpsmgr_context *ctx, const char *name, const s
 }
 
 /* "alice (1000)" or "1000". */
-static void describe(const struct vps_passwd *pw, uint32_t vuid, char *buf, size_t size) {
-        const char *user = vps_passwd_name_of(pw, vuid);
+static void describe(const char *passwd, uint32_t vuid, char *buf, size_t size) {
+        char user[PASSWD_FIELD_MAX];
 
-        if (user)
+        if (name_of(passwd, vuid, user, sizeof(user)))
                 snprintf(buf, size, "%s (%" PRIu32 ")", user, vuid);
         else
                 snprintf(buf, size, "%" PRIu32, vuid);
 }
 
-static int vsu_change(const char *name, int vps_fd, enum vsu_action action, const struct vps_passwd *pw,
+static int vsu_change(const char *name, int vps_fd, enum vsu_action action, const char *passwd,
                       int pw_error, const char *user) {
         _cleanup_vsu_list_ struct vsu_list *l = NULL;
         _cleanup_close_ int lock_fd = -1;
-        char who[128];
+        char who[PASSWD_FIELD_MAX + 16];
         uint32_t vuid;
         int r;
 
-        r = vps_user_resolve(pw, user, VSU_VUID_MAX, &vuid);
-        if (r == -ENOENT && pw_error < 0)
+        r = passwd_uid_of(passwd, user, VSU_VUID_MAX, &vuid);
+        if (r == -ESRCH && pw_error < 0)
                 return log_error_errno(pw_error, "%s: cannot look up '%s': cannot read its /etc/passwd: %m",
                                        name, user);
-        if (r == -ENOENT)
+        if (r == -ESRCH)
                 return log_error_errno(r, "%s: no user '%s' in its /etc/passwd", name, user);
         if (r == -ERANGE)
                 return log_error_errno(r, "%s: invalid vuid '%s': expected 0..%" PRIu32, name, user,
                                        VSU_VUID_MAX);
         if (r < 0)
                 return log_error_errno(r, "%s: %m", name);
-        describe(pw, vuid, who, sizeof(who));
+        describe(passwd, vuid, who, sizeof(who));
         /* A name may stand for any uid; the list holds those of the VPS's 65,536-ID block. */
         if (vuid > VSU_VUID_MAX)
                 return log_error_errno(-ERANGE, "%s: %s is outside the vuids 0..%" PRIu32 " a VSU list holds",
@@ -145,11 +152,11 @@ static int vsu_change(const char *name, int vps_fd, enum vsu_action action, cons
 
 static int vsu_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
         _cleanup_vsu_list_ struct vsu_list *l = NULL;
-        _cleanup_vps_passwd_ struct vps_passwd *pw = NULL;
+        _cleanup_free_ char *passwd = NULL;
         _cleanup_close_ int root_fd = -1, vps_fd = -1;
         enum vsu_action action;
         const char *name, *what;
-        int r, pw_error = 0;
+        int r, pw_error;
 
         r = args_no_options("vsu", argc, argv);
         if (r >= 0)
@@ -186,19 +193,13 @@ static int vsu_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
 
         /* The VPS's root owns that file and may have made it anything: then the list can
          * still be managed by vuid, only names are unknown. */
-        r = vps_passwd_load(vps_fd, &pw);
-        if (r < 0) {
-                pw_error = r;
-                r = vps_passwd_parse("", &pw);
-                if (r < 0)
-                        return log_error_errno(r, "%m");
-        }
+        pw_error = passwd_read_vps(vps_fd, &passwd);
         if (action != VSU_LIST)
-                return vsu_change(name, vps_fd, action, pw, pw_error, argv[optind + 2]);
+                return vsu_change(name, vps_fd, action, passwd ?: "", pw_error, argv[optind + 2]);
         r = load_list(name, vps_fd, &l);
         if (r < 0)
                 return r;
-        return vsu_print(ctx, name, l, pw);
+        return vsu_print(ctx, name, l, passwd ?: "");
 }
 
 const struct verb verb_vsu = {

@@ -10,7 +10,10 @@
  * is the root's), CAP_MKNOD, CAP_LINUX_IMMUTABLE, CAP_IPC_OWNER, CAP_AUDIT_WRITE (the audit
  * socket refuses any user namespace but the host's anyway), and everything in the bounding
  * set's forbidden list (caps.c). A VSU-list user who needs more becomes vuid 0 with su or
- * sudo, which CAP_SETUID allows: the list makes administrators, not a second kind of root. */
+ * sudo, which CAP_SETUID allows: the list makes administrators, not a second kind of root.
+ *
+ * Plain system calls and no allocation: vps-init (static, no libcap) links this file too, to
+ * start `run --user` workloads of VSU-list users. Who is on the list is vsu-identity.c's. */
 #include <errno.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -18,7 +21,6 @@
 #include <unistd.h>
 
 #include "common/macro.h"
-#include "common/vsu.h"
 #include "vpsmgr/vsu-caps.h"
 
 const int vsu_caps[] = {
@@ -73,20 +75,5 @@ int vsu_caps_apply(void) {
         for (size_t i = 0; i < ELEMENTSOF(vsu_caps); i++)
                 if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long) vsu_caps[i], 0, 0) < 0)
                         return negative_errno();
-        return 0;
-}
-
-int vsu_identity_for(int vps_fd, uid_t vuid, bool *ret_vsu) {
-        _cleanup_vsu_list_ struct vsu_list *l = NULL;
-        int r;
-
-        if (vuid == 0) {
-                *ret_vsu = true;
-                return 0;
-        }
-        r = vsu_list_load_at(vps_fd, "vsu", &l, NULL);
-        if (r < 0)
-                return r;
-        *ret_vsu = vsu_list_contains(l, vuid);
         return 0;
 }

@@ -18,6 +18,12 @@ uint64_t vsu_caps_mask(void);
  * raises each member as ambient, so that it survives execve. Async-signal-safe. */
 int vsu_caps_apply(void);
 
+struct vsu_list;
+
+/* Whether vuid is a virtual super-user by the list l (NULL: an empty list): vuid 0 always
+ * is. Async-signal-safe: exec's child inside the VPS asks it of the list read on the host. */
+bool vsu_identity_in(const struct vsu_list *l, uid_t vuid);
+
 /* Whether vuid of the VPS whose directory is vps_fd is a virtual super-user (vuid 0, or on
  * NAME/vsu): what exec, enter and run put in vps_identity.vsu. A missing list is empty.
  * Returns 0 or -errno (-EINVAL for a corrupt list). */

@@ -6,6 +6,7 @@
  * the test process (a child subreaper) reaped, and the directory removed. */
 #pragma once
 
+#include <dirent.h>
 #include <poll.h>
 #include <pty.h>
 #include <sys/ioctl.h>
@@ -212,4 +213,57 @@ static inline long long life_host_uid(pid_t pid) {
                         break;
         fclose(f);
         return uid;
+}
+
+/* Runs "vpsmgr ARGS" on a new pty, types input, returns everything it wrote and its status. */
+static inline int life_drive_pty(const char *const *args, const char *input, char *out, size_t size) {
+        const char *argv[16] = { "vpsmgr", "--root", fx_state };
+        size_t n = 3, len = 0;
+        int master, slave, status;
+        struct winsize ws = { .ws_row = 40, .ws_col = 100 };
+        double end;
+        pid_t pid;
+
+        for (; *args; args++)
+                argv[n++] = *args;
+        argv[n] = NULL;
+        cr_assert_eq(openpty(&master, &slave, NULL, NULL, &ws), 0);
+        pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                close(master);
+                if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+                        _exit(126);
+                for (int fd = 0; fd < 3; fd++)
+                        dup2(slave, fd);
+                close(slave);
+                execv(getenv("VPSMGR"), (char **) argv);
+                _exit(127);
+        }
+        close(slave);
+        cr_assert_eq(write(master, input, strlen(input)), (ssize_t) strlen(input));
+        end = life_now() + 10;
+        while (life_now() < end && len + 1 < size) {
+                struct pollfd p = { .fd = master, .events = POLLIN };
+                ssize_t k;
+
+                if (poll(&p, 1, 200) <= 0) {
+                        if (waitpid(pid, &status, WNOHANG) == pid)
+                                goto done;
+                        continue;
+                }
+                k = read(master, out + len, size - len - 1);
+                if (k <= 0)
+                        break;
+                len += (size_t) k;
+        }
+        /* Still there after the deadline: it hangs; the assertions below will say so. */
+        if (waitpid(pid, &status, WNOHANG) != pid) {
+                (void) kill(pid, SIGKILL); /* pid > 0: our child */
+                cr_assert_eq(waitpid(pid, &status, 0), pid);
+        }
+done:
+        out[len] = '\0';
+        close(master);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -263,6 +263,9 @@ Test(init, bad_command_line) {
         cr_expect_eq(wait_init(5), VPS_INIT_EXIT_FAILURE << 8);
         start_init((char *[]) { (char *) "--run", NULL });
         cr_expect_eq(wait_init(5), VPS_INIT_EXIT_FAILURE << 8);
+        /* The VSU set is for a user: root has it all anyway. */
+        start_init((char *[]) { (char *) "--vsu", (char *) "--run", (char *) "true", NULL });
+        cr_expect_eq(wait_init(5), VPS_INIT_EXIT_FAILURE << 8);
 }
 
 /* The controlling terminal (field 7 of /proc/PID/stat, 0 for none) of a command run by init

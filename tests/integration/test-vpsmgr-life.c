@@ -271,59 +271,6 @@ Test(vpsmgr_life, exec_statuses_and_users) {
         cr_expect(strstr(r.out, "alice"), "%s", r.out);
 }
 
-/* Runs "vpsmgr ARGS" on a new pty, types input, returns everything it wrote and its status. */
-static int drive_pty(const char *const *args, const char *input, char *out, size_t size) {
-        const char *argv[16] = { "vpsmgr", "--root", fx_state };
-        size_t n = 3, len = 0;
-        int master, slave, status;
-        struct winsize ws = { .ws_row = 40, .ws_col = 100 };
-        double end;
-        pid_t pid;
-
-        for (; *args; args++)
-                argv[n++] = *args;
-        argv[n] = NULL;
-        cr_assert_eq(openpty(&master, &slave, NULL, NULL, &ws), 0);
-        pid = fork();
-        cr_assert_geq(pid, 0);
-        if (pid == 0) {
-                close(master);
-                if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-                        _exit(126);
-                for (int fd = 0; fd < 3; fd++)
-                        dup2(slave, fd);
-                close(slave);
-                execv(getenv("VPSMGR"), (char **) argv);
-                _exit(127);
-        }
-        close(slave);
-        cr_assert_eq(write(master, input, strlen(input)), (ssize_t) strlen(input));
-        end = life_now() + 10;
-        while (life_now() < end && len + 1 < size) {
-                struct pollfd p = { .fd = master, .events = POLLIN };
-                ssize_t k;
-
-                if (poll(&p, 1, 200) <= 0) {
-                        if (waitpid(pid, &status, WNOHANG) == pid)
-                                goto done;
-                        continue;
-                }
-                k = read(master, out + len, size - len - 1);
-                if (k <= 0)
-                        break;
-                len += (size_t) k;
-        }
-        /* Still there after the deadline: it hangs; the assertions below will say so. */
-        if (waitpid(pid, &status, WNOHANG) != pid) {
-                (void) kill(pid, SIGKILL); /* pid > 0: our child */
-                cr_assert_eq(waitpid(pid, &status, 0), pid);
-        }
-done:
-        out[len] = '\0';
-        close(master);
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 Test(vpsmgr_life, enter_relays_a_new_pty) {
         static char out[65536];
         struct run_result r;
@@ -331,7 +278,7 @@ Test(vpsmgr_life, enter_relays_a_new_pty) {
 
         life_create("e", NULL);
         life_start("e");
-        status = drive_pty((const char *[]) { "enter", "e", NULL },
+        status = life_drive_pty((const char *[]) { "enter", "e", NULL },
                            "echo h''i; tty; ls -l /proc/self/fd/ | grep -c 'pts/0'; exit\n", out, sizeof(out));
         cr_expect_eq(status, 0, "enter: %d\n%s", status, out);
         cr_expect(strstr(out, "hi"), "no output relayed:\n%s", out);
@@ -340,12 +287,12 @@ Test(vpsmgr_life, enter_relays_a_new_pty) {
         fx_run(&r, "exec", "e", "--", "sh", "-c",
                "echo 'bob:x:1001:1001::/:/bin/sh' >> /etc/passwd");
         expect_out(&r, 0, NULL);
-        status = drive_pty((const char *[]) { "enter", "e", "--user", "bob", NULL }, "id -un; exit 4\n", out,
+        status = life_drive_pty((const char *[]) { "enter", "e", "--user", "bob", NULL }, "id -un; exit 4\n", out,
                            sizeof(out));
         cr_expect_eq(status, 4, "enter as bob: %d\n%s", status, out);
         cr_expect(strstr(out, "bob"), "%s", out);
 
-        status = drive_pty((const char *[]) { "exec", "e", "--tty", "--", "sh", "-c", "test -t 0 && echo on-a-tty", NULL },
+        status = life_drive_pty((const char *[]) { "exec", "e", "--tty", "--", "sh", "-c", "test -t 0 && echo on-a-tty", NULL },
                            "", out, sizeof(out));
         cr_expect_eq(status, 0, "%s", out);
         cr_expect(strstr(out, "on-a-tty"), "%s", out);
