@@ -581,6 +581,40 @@ Test(attack, matrix) {
                 free(ttys);
         }
 
+        /* a's VSU makes its /etc/passwd a FIFO: the administrator's verbs that read it must
+         * not hang (an error is fine: the VPS broke its own user database). */
+        fx_run(r, "exec", "a", "--", "sh", "-c", "mv /etc/passwd /etc/passwd.bak && mkfifo /etc/passwd");
+        cr_expect_eq(r->status, 0, "%s", r->err);
+        static const char *const fifo_verbs[][8] = {
+                { "exec", "a", "--user", "bob", "--", "true" },
+                { "ps", "a" },
+                { "kill", "a", "-s", "0", "--user", "bob" },
+                { "vsu", "a", "add", "bob" },
+        };
+        for (size_t v = 0; v < ELEMENTSOF(fifo_verbs); v++) {
+                const char *const *args = fifo_verbs[v];
+                struct run_job job;
+                char name[128];
+                bool hung;
+                int status;
+
+                fx_start_as(&job, 0, args);
+                hung = !life_wait_for(waitpid(job.pid, &status, WNOHANG) == job.pid, 5);
+                if (hung) {
+                        (void) kill(job.pid, SIGKILL); /* job.pid > 0: our child */
+                        (void) waitpid(job.pid, &status, 0);
+                }
+                close(job.out);
+                close(job.err);
+                snprintf(name, sizeof(name), "FIFO as a's /etc/passwd hangs vpsmgr %s", args[0]);
+                attempt(name, hung, "still running after 5 s");
+                cr_expect_not(hung, "%s", name);
+                printf("  %-64s %s\n", name, hung ? "HUNG" : "returned");
+        }
+        fx_run(r, "exec", "a", "--user", "0", "--", "true");
+        (void) unlink(fx_path("state/a/rootfs/etc/passwd"));
+        cr_expect_eq(rename(fx_path("state/a/rootfs/etc/passwd.bak"), fx_path("state/a/rootfs/etc/passwd")), 0);
+
         printf("isolation: %zu attacks tried, %zu succeeded\n", n_attempts, n_breaches);
         fflush(stdout);
         for (size_t i = 0; i < n_attempts; i++)
