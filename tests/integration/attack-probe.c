@@ -311,6 +311,32 @@ static int op_ttys(char **a) {
         return 0;
 }
 
+/* Descriptors beyond the standard three that we did not open: "OK" or "LEAKED FD -> TARGET". */
+static int op_fds(char **a) {
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *e;
+        char path[64], target[256];
+
+        if (!d)
+                return report(-1);
+        while ((e = readdir(d))) {
+                int fd = atoi(e->d_name);
+                ssize_t n;
+
+                if (e->d_name[0] == '.' || fd <= 2 || fd == dirfd(d))
+                        continue;
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+                n = readlink(path, target, sizeof(target) - 1);
+                target[n > 0 ? n : 0] = '\0';
+                printf("LEAKED %d -> %s\n", fd, target);
+                closedir(d);
+                return 0;
+        }
+        closedir(d);
+        puts("OK");
+        return 0;
+}
+
 static int op_tiocsti(char **a) {
         char c = ' ';
         int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
@@ -347,6 +373,7 @@ static const struct {
         OP("bind-read", 2, op_bind_read),       /* SRC PATH */
         OP("ttys", 0, op_ttys),
         OP("tiocsti", 0, op_tiocsti),
+        OP("fds", 0, op_fds),
 };
 
 int main(int argc, char **argv) {
