@@ -207,7 +207,28 @@ static void forward(int sig) {
 }
 
 /* A: joins, forks B, passes signals on, exits with B's status. */
-static _noreturn_ void child_a(const struct exec_request *req, int sock, int null_fd) {
+/* B's end of pipe i: it reads stdin, writes stdout and stderr. */
+static int b_end(int i) {
+        return i == 0 ? 0 : 1;
+}
+
+/* A's standard streams: /dev/null with a pty (B gets its own), else the pipes' B ends where
+ * asked for. P's ends are closed, or the command would never see EOF on its stdin. */
+static int a_stdio(const struct exec_request *req, int null_fd, const int pipes[3][2]) {
+        for (int fd = 0; fd < 3; fd++) {
+                int from = req->pty ? null_fd : pipes[fd][b_end(fd)];
+
+                if (from >= 0 && dup2(from, fd) < 0)
+                        return negative_errno();
+        }
+        for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 2; j++)
+                        if (pipes[i][j] > 2)
+                                close(pipes[i][j]);
+        return 0;
+}
+
+static _noreturn_ void child_a(const struct exec_request *req, int sock, int null_fd, const int pipes[3][2]) {
         static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
         struct sigaction sa = { .sa_handler = forward };
         struct vps_step_error e = {};
@@ -215,10 +236,8 @@ static _noreturn_ void child_a(const struct exec_request *req, int sock, int nul
         int status, r;
         pid_t pid;
 
-        if (req->pty)
-                for (int fd = 0; fd < 3; fd++)
-                        if (dup2(null_fd, fd) < 0)
-                                _exit(126);
+        if (a_stdio(req, null_fd, pipes) < 0)
+                _exit(126);
         r = vps_join(req->init_pidfd, req->cgroup_fd, &e);
         if (r < 0) {
                 send_error(sock, e.step, r);
@@ -245,8 +264,17 @@ static _noreturn_ void child_a(const struct exec_request *req, int sock, int nul
         _exit(vps_init_status_code(status) & 0xff);
 }
 
+/* Closes end `which` (0 read, 1 write; -1 both) of each pipe. */
+static void pipes_close(int pipes[3][2], int which) {
+        for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 2; j++)
+                        if (which < 0 || which == j)
+                                pipes[i][j] = safe_close(pipes[i][j]);
+}
+
 int exec_spawn(const struct exec_request *req, struct exec_child *ret, struct vps_step_error *ret_error) {
         _cleanup_close_ int null_fd = -1, pidfd = -1, master = -1;
+        int pipes[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
         int sock[2];
         struct exec_msg m;
         pid_t pid;
@@ -255,9 +283,17 @@ int exec_spawn(const struct exec_request *req, struct exec_child *ret, struct vp
         null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null_fd < 0)
                 return negative_errno();
+        for (int i = 0; i < 3; i++)
+                if (!req->pty && req->pipe_stdio[i] && pipe2(pipes[i], O_CLOEXEC) < 0) {
+                        r = negative_errno();
+                        vps_step_error_set(ret_error, "pipe", r);
+                        pipes_close(pipes, -1);
+                        return r;
+                }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0) {
                 r = negative_errno();
                 vps_step_error_set(ret_error, "socketpair", r);
+                pipes_close(pipes, -1);
                 return r;
         }
         pid = fork();
@@ -266,13 +302,17 @@ int exec_spawn(const struct exec_request *req, struct exec_child *ret, struct vp
                 vps_step_error_set(ret_error, "fork", r);
                 close(sock[0]);
                 close(sock[1]);
+                pipes_close(pipes, -1);
                 return r;
         }
         if (pid == 0) {
                 close(sock[0]);
-                child_a(req, sock[1], null_fd);
+                child_a(req, sock[1], null_fd, pipes);
         }
         close(sock[1]);
+        /* B's ends are B's: P keeps only its own, or it would never see EOF on B's output. */
+        for (int i = 0; i < 3; i++)
+                pipes[i][b_end(i)] = safe_close(pipes[i][b_end(i)]);
         pidfd = pidfd_open_checked(pid);
 
         /* Messages until EOF: B exec'd (its end was CLOEXEC) and A closed its own. */
@@ -304,8 +344,11 @@ int exec_spawn(const struct exec_request *req, struct exec_child *ret, struct vp
                 /* A exits by itself after a failure: reap it. */
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                         ;
+                pipes_close(pipes, -1);
                 return r;
         }
+        for (int i = 0; i < 3; i++)
+                ret->stdio_fds[i] = TAKE_FD(pipes[i][1 - b_end(i)]);
         ret->pid = pid;
         ret->pidfd = TAKE_FD(pidfd);
         ret->master_fd = TAKE_FD(master);

@@ -9,8 +9,10 @@
  * P stays on the host with the caller's terminal; A exits with B's status (128+N for a
  * signal). A SOCK_SEQPACKET socket tells P whether B reached exec (EOF), which step failed
  * (one record), and with a pty, carries the master side of B's new terminal back to P.
- * With a pty the VPS never holds a descriptor of a host terminal: A moves /dev/null over
- * 0, 1, 2 right after the fork, and B's terminal is a new pty of the VPS's own devpts. */
+ * The VPS never holds a descriptor of a host terminal. With a pty, A moves /dev/null over
+ * 0, 1, 2 right after the fork, and B's terminal is a new pty of the VPS's own devpts.
+ * Without, each standard stream the caller asks for (the ones that are a terminal) becomes
+ * a pipe whose other end P keeps, for stdio_relay(); the rest pass through. */
 #pragma once
 
 #include <stdbool.h>
@@ -30,6 +32,7 @@ struct exec_request {
                                       * empty */
         char *const *argv;       /* NULL: the user's login shell */
         bool pty;                /* a new pty from the VPS's devpts */
+        bool pipe_stdio[3];      /* without pty: give B a pipe for this standard stream */
         const struct winsize *winsize;  /* its initial size, or NULL */
         const char *term;        /* TERM for the command, or NULL */
 };
@@ -38,6 +41,7 @@ struct exec_child {
         pid_t pid;               /* A */
         int pidfd;               /* A's */
         int master_fd;           /* with pty: the master, else -1 */
+        int stdio_fds[3];        /* P's ends of the pipes of pipe_stdio, else -1 */
 };
 
 /* Starts A and B; returns once B has exec'd (0) or failed (-errno, the step in *ret_error;

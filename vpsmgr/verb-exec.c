@@ -13,6 +13,7 @@
 #include "vpsmgr/handle.h"
 #include "vpsmgr/pty-relay.h"
 #include "vpsmgr/runstate.h"
+#include "vpsmgr/stdio-relay.h"
 #include "vpsmgr/vps-open.h"
 
 struct exec_options {
@@ -63,7 +64,7 @@ static int exec_or_enter(const struct vpsmgr_context *ctx, const char *verb, int
         _cleanup_free_ char *error = NULL;
         struct exec_options o = {};
         struct vps_step_error e = {};
-        struct exec_child child = { .pidfd = -1, .master_fd = -1 };
+        struct exec_child child = { .pidfd = -1, .master_fd = -1, .stdio_fds = { -1, -1, -1 } };
         struct vps_handle h = {};
         struct winsize ws;
         const char *name;
@@ -115,6 +116,9 @@ static int exec_or_enter(const struct vpsmgr_context *ctx, const char *verb, int
                 .pty = o.tty,
                 .winsize = o.tty && pty_relay_winsize(&ws) ? &ws : NULL,
                 .term = getenv("TERM"),
+                /* Our terminal never goes in: what the command (or one it leaves behind)
+                 * could read from it or write to it would not end with exec. */
+                .pipe_stdio = { isatty(STDIN_FILENO), isatty(STDOUT_FILENO), isatty(STDERR_FILENO) },
         };
         r = exec_spawn(&req, &child, &e);
         if (r < 0)
@@ -124,6 +128,10 @@ static int exec_or_enter(const struct vpsmgr_context *ctx, const char *verb, int
                 if (r < 0)
                         log_warning_errno(r, "%s: terminal relay: %m", name);
                 child.master_fd = safe_close(child.master_fd);
+        } else if (child.stdio_fds[0] >= 0 || child.stdio_fds[1] >= 0 || child.stdio_fds[2] >= 0) {
+                r = stdio_relay(child.stdio_fds, child.pidfd);
+                if (r < 0)
+                        log_warning_errno(r, "%s: terminal relay: %m", name);
         }
         code = exec_wait(&child);
         return code;
@@ -147,8 +155,12 @@ const struct verb verb_exec = {
                 "USER (a name or a number; default root) as the VPS's own /etc/passwd and\n"
                 "/etc/group say (uid, gid, supplementary groups, HOME, shell), with the\n"
                 "environment PATH, HOME, USER, LOGNAME, SHELL and the caller's TERM. CMD is\n"
-                "searched in PATH inside the VPS. Standard streams pass through; the exit status\n"
-                "is CMD's (128+N if a signal N ended it; 127 if it was not found).\n"
+                "searched in PATH inside the VPS. Standard streams that are files or pipes pass\n"
+                "through as they are; one that is a terminal does not enter the VPS: CMD gets a\n"
+                "pipe, which exec relays to and from the terminal (in its usual mode, line\n"
+                "editing and ctrl-C as ever) until CMD exits, then closes. A process CMD leaves\n"
+                "running keeps only that closed pipe. The exit status is CMD's (128+N if a\n"
+                "signal N ended it; 127 if it was not found).\n"
                 "A USER on the VPS's VSU list (vpsmgr vsu) keeps its uid and gets the VSU\n"
                 "capability set; root has all of the VPS's; anyone else none.\n"
                 "\n"
