@@ -3,6 +3,8 @@
  * monitor or vpsfs was killed), run, destroy, and the errors. Real vpsfs mounts, namespaces
  * and cgroups, on a state directory and cgroup parent of the test's own. */
 #include <dirent.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
 
 #include "life-fixture.h"
 
@@ -296,6 +298,123 @@ Test(vpsmgr_life, enter_relays_a_new_pty) {
                            "", out, sizeof(out));
         cr_expect_eq(status, 0, "%s", out);
         cr_expect(strstr(out, "on-a-tty"), "%s", out);
+}
+
+/* Runs "vpsmgr ARGS" with stdin and stderr a new pty (INPUT typed on it) and stdout a
+ * file; returns its status, the file's bytes in OUT. */
+static int drive_pty_stdout_to_file(const char *const *args, const char *input, char *out, size_t size) {
+        const char *argv[16] = { "vpsmgr", "--root", fx_state };
+        size_t n = 3;
+        int master, slave, file, status;
+        ssize_t k;
+        pid_t pid;
+
+        for (; *args; args++)
+                argv[n++] = *args;
+        argv[n] = NULL;
+        file = memfd_create("stdout", MFD_CLOEXEC);
+        cr_assert_geq(file, 0);
+        cr_assert_eq(openpty(&master, &slave, NULL, NULL, NULL), 0);
+        pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                close(master);
+                if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(file, 1) < 0 ||
+                    dup2(slave, 2) < 0)
+                        _exit(126);
+                execv(getenv("VPSMGR"), (char **) argv);
+                _exit(127);
+        }
+        close(slave);
+        cr_assert_eq(write(master, input, strlen(input)), (ssize_t) strlen(input));
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        close(master);
+        k = pread(file, out, size - 1, 0);
+        cr_assert_geq(k, 0);
+        out[k] = '\0';
+        close(file);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Whether PID holds a terminal (a tty, console or pty slave) among its descriptors. */
+static bool holds_a_terminal(pid_t pid, char *what, size_t size) {
+        char dir[64], path[128];
+        struct dirent *de;
+        struct stat st;
+        bool found = false;
+        DIR *d;
+
+        snprintf(dir, sizeof(dir), "/proc/%d/fd", (int) pid);
+        d = opendir(dir);
+        cr_assert(d, "%s: %s", dir, strerror(errno));
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.') {
+                        snprintf(path, sizeof(path), "%s/%.16s", dir, de->d_name);
+                        if (stat(path, &st) == 0 && S_ISCHR(st.st_mode) &&
+                            (major(st.st_rdev) == 4 || major(st.st_rdev) == 5 ||
+                             (major(st.st_rdev) >= 136 && major(st.st_rdev) <= 143))) {
+                                snprintf(what, size, "fd %.16s: %u:%u", de->d_name, major(st.st_rdev),
+                                         minor(st.st_rdev));
+                                found = true;
+                        }
+                }
+        closedir(d);
+        return found;
+}
+
+/* exec without --tty, its streams our terminal: the command gets pipes that exec relays
+ * (input typed, output, the status), and what it leaves running keeps no terminal. */
+Test(vpsmgr_life, exec_from_a_terminal_relays_without_passing_it_in) {
+        static char out[65536];
+        const char *p;
+        char what[64] = "";
+        int status;
+        pid_t left;
+
+        life_create("t", NULL);
+        life_start("t");
+        status = life_drive_pty((const char *[]) { "exec", "t", "--", "head", "-c", "5", NULL }, "hello\n", out,
+                                sizeof(out));
+        cr_expect_eq(status, 0, "%d\n%s", status, out);
+        /* The terminal echoes what was typed; then head's own copy. */
+        p = strstr(out, "hello");
+        cr_expect(p && strstr(p + 5, "hello"), "input did not reach the command:\n%s", out);
+
+        status = life_drive_pty(
+                (const char *[]) { "exec", "t", "--", "sh", "-c",
+                                   "test -t 0 || test -t 1 || test -t 2 || echo no-tty; echo to-err >&2; exit 7", NULL },
+                "", out, sizeof(out));
+        cr_expect_eq(status, 7, "%d\n%s", status, out);
+        cr_expect(strstr(out, "no-tty"), "the command got a terminal:\n%s", out);
+        cr_expect(strstr(out, "to-err"), "stderr was not relayed:\n%s", out);
+
+        /* ctrl-D at the start of a line: the command sees EOF. */
+        status = life_drive_pty((const char *[]) { "exec", "t", "--", "wc", "-c", NULL }, "abc\n\004", out,
+                                sizeof(out));
+        cr_expect_eq(status, 0, "%d\n%s", status, out);
+        cr_expect(strstr(out, "4"), "wc saw no EOF or not 4 bytes:\n%s", out);
+
+        status = life_drive_pty((const char *[]) { "exec", "t", "--", "sh", "-c", "sleep 1001 & exit 0", NULL }, "",
+                                out, sizeof(out));
+        cr_expect_eq(status, 0, "%d\n%s", status, out);
+        left = (pid_t) ps_number("t", "sleep 1001", "pid");
+        cr_assert_gt(left, 0);
+        cr_expect_not(holds_a_terminal(left, what, sizeof(what)), "left behind with a terminal: %s", what);
+}
+
+/* Only terminals are relayed: stdout to a file reaches the file as the command wrote it. */
+Test(vpsmgr_life, exec_to_a_file_passes_it_through_byte_for_byte) {
+        char out[4096];
+        int status;
+
+        life_create("f", NULL);
+        life_start("f");
+        status = drive_pty_stdout_to_file(
+                (const char *[]) { "exec", "f", "--", "sh", "-c",
+                                   "printf 'one\\ntwo\\r\\nthree'; test -f /proc/self/fd/1 && echo ' file'", NULL },
+                "", out, sizeof(out));
+        cr_expect_eq(status, 0);
+        cr_expect_str_eq(out, "one\ntwo\r\nthree file\n");
 }
 
 Test(vpsmgr_life, run_returns_the_status_and_leaves_nothing) {
