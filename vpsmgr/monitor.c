@@ -40,7 +40,7 @@ int monitor_load(struct monitor *m, const struct vps_handle *h) {
         int r;
 
         *m = (struct monitor) {
-                .h = h, .stdio_fd = -1, .init_bin_fd = -1, .vpsfs_pidfd = -1, .cgfd = -1,
+                .h = h, .stdio_fd = -1, .init_stdio = { -1, -1, -1 }, .init_bin_fd = -1, .vpsfs_pidfd = -1, .cgfd = -1,
                 .init_pidfd = -1, .sigfd = -1,
         };
         r = vps_config_load_at(h->vps_fd, "config", &m->config, &error);
@@ -238,12 +238,16 @@ static int launch_init(struct monitor *m, struct vps_step_error *e) {
                 .private_network = m->config->network == VPS_NETWORK_PRIVATE,
         };
 
-        /* The init gets our 0, 1, 2: in service mode /dev/null, never the monitor's log. */
-        if (m->stdio_fd >= 0)
-                for (int fd = 0; fd < 3; fd++) {
+        /* The init gets our 0, 1, 2, or in their place /dev/null (service mode) or pipes for
+         * our terminal (run); never the monitor's log. */
+        for (int fd = 0; fd < 3; fd++) {
+                int from = m->init_stdio[fd] >= 0 ? m->init_stdio[fd] : m->stdio_fd;
+
+                if (from >= 0) {
                         saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-                        (void) dup2(m->stdio_fd, fd);
+                        (void) dup2(from, fd);
                 }
+        }
         r = vps_launch(&l, &res, e);
         for (int fd = 0; fd < 3; fd++)
                 if (saved[fd] >= 0) {

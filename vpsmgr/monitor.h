@@ -26,6 +26,8 @@ struct monitor {
         const struct vps_user *workload_user;  /* run --user: who CMD runs as; NULL: root */
         bool workload_vsu;       /* and it is on the VSU list: vps-init --vsu */
         int stdio_fd;            /* what init gets as 0, 1, 2: -1 for ours */
+        int init_stdio[3];       /* run: what init gets as fd i instead (a pipe standing in
+                                  * for our terminal), -1: as stdio_fd says */
         int init_bin_fd;
         pid_t vpsfs_pid;
         int vpsfs_pidfd;

@@ -80,7 +80,7 @@ static void drain(int from, int to) {
                 total += (size_t) n;
 }
 
-int stdio_relay(int fds[3], int child_pidfd) {
+int stdio_relay(int fds[3], int done_fd) {
         _cleanup_close_ int sigfd = -1;
         struct stdin_buf in = {};
         bool stdin_open = fds[0] >= 0;
@@ -104,7 +104,7 @@ int stdio_relay(int fds[3], int child_pidfd) {
 
         while (r >= 0) {
                 struct pollfd p[6] = {
-                        { .fd = child_pidfd, .events = POLLIN },
+                        { .fd = done_fd, .events = POLLIN },
                         { .fd = sigfd, .events = POLLIN },
                         { .fd = stdin_open && in.len == 0 ? STDIN_FILENO : -1, .events = POLLIN },
                         { .fd = stdin_open && in.len > 0 ? fds[0] : -1, .events = POLLOUT },
@@ -120,7 +120,7 @@ int stdio_relay(int fds[3], int child_pidfd) {
                 }
                 while (sigfd >= 0 && read(sigfd, &si, sizeof(si)) == sizeof(si))
                         if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP)
-                                (void) pidfd_send_signal(child_pidfd, (int) si.ssi_signo, NULL, 0);
+                                (void) pidfd_send_signal(done_fd, (int) si.ssi_signo, NULL, 0);
                 for (int i = 1; i < 3; i++)
                         if (p[3 + i].revents && copy_out(fds[i], i) == 0)
                                 fds[i] = safe_close(fds[i]); /* every writer gone */
@@ -143,7 +143,7 @@ int stdio_relay(int fds[3], int child_pidfd) {
         /* Nothing of ours left pending to kill us once unblocked: a late SIGPIPE or ctrl-C. */
         for (struct signalfd_siginfo si; sigfd >= 0 && read(sigfd, &si, sizeof(si)) == sizeof(si);)
                 if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP)
-                        (void) pidfd_send_signal(child_pidfd, (int) si.ssi_signo, NULL, 0);
+                        (void) pidfd_send_signal(done_fd, (int) si.ssi_signo, NULL, 0);
         (void) sigprocmask(SIG_SETMASK, &old, NULL);
         return r;
 }

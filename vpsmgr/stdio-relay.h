@@ -5,8 +5,9 @@
 #pragma once
 
 /* fds[i]: our end of the pipe that replaced standard stream i, or -1 (passed through).
- * Relays until the process behind child_pidfd has exited, then copies what the output
- * pipes hold right then, closes every fds[i] and sets it to -1. SIGTERM and SIGHUP are
- * passed on to the child; SIGINT and SIGQUIT, which the terminal sends to the child too,
- * are ignored. Does not reap. */
-int stdio_relay(int fds[3], int child_pidfd);
+ * Relays until done_fd is readable: a pidfd of the command (exec), or the read end of a
+ * pipe whose writer closes it (run). Then copies what the output pipes hold right then,
+ * closes every fds[i] and sets it to -1. SIGINT and SIGQUIT, which the terminal sends to
+ * the command as well, are ignored; SIGTERM and SIGHUP are passed on to a pidfd done_fd
+ * (a pipe's caller handles them itself). Does not reap. */
+int stdio_relay(int fds[3], int done_fd);
