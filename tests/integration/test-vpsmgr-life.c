@@ -439,6 +439,29 @@ Test(vpsmgr_life, run_returns_the_status_and_leaves_nothing) {
         expect_clean("rn");
 }
 
+/* run from a terminal: the workload and the VPS's init get pipes, relayed both ways while
+ * the VPS runs; the status is the workload's, and nothing is left behind. */
+Test(vpsmgr_life, run_from_a_terminal_relays_without_passing_it_in) {
+        static char out[65536];
+        const char *p;
+        int status;
+
+        life_create("rt", NULL);
+        status = life_drive_pty(
+                (const char *[]) { "run", "rt", "--", "sh", "-c",
+                                   "test -t 0 || test -t 1 || test -t 2 || echo no-tty; "
+                                   "for f in /proc/1/fd/*; do if test -c $f && test -t 0 <$f; then echo init-tty; fi; done; "
+                                   "head -c 5; exit 3",
+                                   NULL },
+                "hello\n", out, sizeof(out));
+        cr_expect_eq(status, 3, "%d\n%s", status, out);
+        cr_expect(strstr(out, "no-tty"), "the workload got a terminal:\n%s", out);
+        cr_expect_not(strstr(out, "init-tty"), "the VPS's init holds a terminal:\n%s", out);
+        p = strstr(out, "hello");
+        cr_expect(p && strstr(p + 5, "hello"), "input did not reach the workload:\n%s", out);
+        expect_clean("rt");
+}
+
 Test(vpsmgr_life, bad_input_gives_one_line_and_changes_nothing) {
         struct run_result r;
 
