@@ -206,7 +206,6 @@ static void forward(int sig) {
                 (void) kill(pid, sig);
 }
 
-/* A: joins, forks B, passes signals on, exits with B's status. */
 /* B's end of pipe i: it reads stdin, writes stdout and stderr. */
 static int b_end(int i) {
         return i == 0 ? 0 : 1;
@@ -228,6 +227,7 @@ static int a_stdio(const struct exec_request *req, int null_fd, const int pipes[
         return 0;
 }
 
+/* A: joins, forks B, passes signals on, exits with B's status. */
 static _noreturn_ void child_a(const struct exec_request *req, int sock, int null_fd, const int pipes[3][2]) {
         static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
         struct sigaction sa = { .sa_handler = forward };
@@ -264,12 +264,10 @@ static _noreturn_ void child_a(const struct exec_request *req, int sock, int nul
         _exit(vps_init_status_code(status) & 0xff);
 }
 
-/* Closes end `which` (0 read, 1 write; -1 both) of each pipe. */
-static void pipes_close(int pipes[3][2], int which) {
+static void pipes_close(int pipes[3][2]) {
         for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 2; j++)
-                        if (which < 0 || which == j)
-                                pipes[i][j] = safe_close(pipes[i][j]);
+                        pipes[i][j] = safe_close(pipes[i][j]);
 }
 
 int exec_spawn(const struct exec_request *req, struct exec_child *ret, struct vps_step_error *ret_error) {
@@ -287,13 +285,13 @@ int exec_spawn(const struct exec_request *req, struct exec_child *ret, struct vp
                 if (!req->pty && req->pipe_stdio[i] && pipe2(pipes[i], O_CLOEXEC) < 0) {
                         r = negative_errno();
                         vps_step_error_set(ret_error, "pipe", r);
-                        pipes_close(pipes, -1);
+                        pipes_close(pipes);
                         return r;
                 }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0) {
                 r = negative_errno();
                 vps_step_error_set(ret_error, "socketpair", r);
-                pipes_close(pipes, -1);
+                pipes_close(pipes);
                 return r;
         }
         pid = fork();
@@ -302,7 +300,7 @@ int exec_spawn(const struct exec_request *req, struct exec_child *ret, struct vp
                 vps_step_error_set(ret_error, "fork", r);
                 close(sock[0]);
                 close(sock[1]);
-                pipes_close(pipes, -1);
+                pipes_close(pipes);
                 return r;
         }
         if (pid == 0) {
@@ -344,7 +342,7 @@ int exec_spawn(const struct exec_request *req, struct exec_child *ret, struct vp
                 /* A exits by itself after a failure: reap it. */
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                         ;
-                pipes_close(pipes, -1);
+                pipes_close(pipes);
                 return r;
         }
         for (int i = 0; i < 3; i++)
