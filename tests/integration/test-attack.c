@@ -469,9 +469,9 @@ static bool read_stolen(char **stolen) {
                strlen(*stolen) > 0;
 }
 
-/* exec without --tty passes the caller's standard streams through, as documented: when they
- * are the administrator's terminal, a process of a gets that terminal. One left behind must
- * not read what the administrator types after exec has returned. */
+/* exec without --tty, its standard streams the administrator's terminal: the command gets
+ * pipes relayed by exec, never the terminal. One left behind must not read what the
+ * administrator types after exec has returned. */
 static void exec_terminal_rows(void) {
         static char out[65536];
         struct run_result *r = life_result();
@@ -490,7 +490,7 @@ static void exec_terminal_rows(void) {
         (void) life_wait_for(read_stolen(&stolen), 3);
         breach = stolen && strstr(stolen, "hunter2");
         attempt("exec (no --tty): read the admin's keystrokes after exec returned", breach, stolen ? stolen : "");
-        cr_expect_not(breach, "FIXME: a process left behind by exec read '%s' typed on the host's terminal",
+        cr_expect_not(breach, "a process left behind by exec read '%s' typed on the host's terminal",
                       stolen ? stolen : "");
         free(stolen);
         close(master);
