@@ -60,6 +60,9 @@ static _noreturn_ void child_exec(const char *binary, char *const argv[], int re
         /* The monitor blocks the signals it reads from a signalfd; vpsfs must get them. */
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        /* Out of the caller's session: Ctrl-C on the terminal of `run` is for the workload;
+         * vpsfs ends only when the monitor unmounts or signals it. */
+        (void) setsid();
         if (dup2(ready_fd, 3) < 0)
                 _exit(126);
         (void) close_range(4, ~0U, CLOSE_RANGE_CLOEXEC);

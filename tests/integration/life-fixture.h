@@ -216,7 +216,9 @@ static inline long long life_host_uid(pid_t pid) {
 }
 
 /* Runs "vpsmgr ARGS" on a new pty, types input, returns everything it wrote and its status. */
-static inline int life_drive_pty(const char *const *args, const char *input, char *out, size_t size) {
+/* Runs vpsmgr ARGS on a new pty, types input after delay seconds and collects the output. */
+static inline int life_drive_pty_after(const char *const *args, double delay, const char *input, char *out,
+                                       size_t size) {
         const char *argv[16] = { "vpsmgr", "--root", fx_state };
         size_t n = 3, len = 0;
         int master, slave, status;
@@ -241,6 +243,8 @@ static inline int life_drive_pty(const char *const *args, const char *input, cha
                 _exit(127);
         }
         close(slave);
+        if (delay > 0)
+                usleep((useconds_t) (delay * 1e6));
         cr_assert_eq(write(master, input, strlen(input)), (ssize_t) strlen(input));
         end = life_now() + 10;
         while (life_now() < end && len + 1 < size) {
@@ -266,4 +270,8 @@ done:
         out[len] = '\0';
         close(master);
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static inline int life_drive_pty(const char *const *args, const char *input, char *out, size_t size) {
+        return life_drive_pty_after(args, 0, input, out, size);
 }

@@ -462,6 +462,19 @@ Test(vpsmgr_life, run_from_a_terminal_relays_without_passing_it_in) {
         expect_clean("rt");
 }
 
+/* Ctrl-C at the terminal reaches the workload, not vpsfs: the VPS stops in order. */
+Test(vpsmgr_life, ctrl_c_during_run_stops_the_workload_not_vpsfs) {
+        static char out[65536];
+        int status;
+
+        life_create("rc", NULL);
+        status = life_drive_pty_after((const char *[]) { "run", "rc", "--", "sleep", "30", NULL }, 1.5, "\003",
+                                      out, sizeof(out));
+        cr_expect_neq(status, 255, "run failed instead of stopping:\n%s", out);
+        cr_expect_not(strstr(out, "died"), "a part of the VPS died under Ctrl-C:\n%s", out);
+        expect_clean("rc");
+}
+
 Test(vpsmgr_life, bad_input_gives_one_line_and_changes_nothing) {
         struct run_result r;
 
