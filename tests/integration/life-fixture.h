@@ -216,9 +216,11 @@ static inline long long life_host_uid(pid_t pid) {
 }
 
 /* Runs "vpsmgr ARGS" on a new pty, types input, returns everything it wrote and its status. */
-/* Runs vpsmgr ARGS on a new pty, types input after delay seconds and collects the output. */
+/* Runs vpsmgr ARGS on a new pty (a stand-in for the administrator's terminal), types input
+ * after delay seconds and collects the output; the pty's master stays open in *ret_master if
+ * asked, for typing after vpsmgr has returned. */
 static inline int life_drive_pty_after(const char *const *args, double delay, const char *input, char *out,
-                                       size_t size) {
+                                       size_t size, int *ret_master) {
         const char *argv[16] = { "vpsmgr", "--root", fx_state };
         size_t n = 3, len = 0;
         int master, slave, status;
@@ -268,10 +270,13 @@ static inline int life_drive_pty_after(const char *const *args, double delay, co
         }
 done:
         out[len] = '\0';
-        close(master);
+        if (ret_master)
+                *ret_master = master;
+        else
+                close(master);
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 static inline int life_drive_pty(const char *const *args, const char *input, char *out, size_t size) {
-        return life_drive_pty_after(args, 0, input, out, size);
+        return life_drive_pty_after(args, 0, input, out, size, NULL);
 }

@@ -387,60 +387,8 @@ static void hostname_unchanged(const char *host_before) {
         cr_expect(ok, "host hostname '%s' (was '%s'), b's '%s'", now, host_before, r->out);
 }
 
-/* Runs "vpsmgr ARGS" on a new pty of the host (our stand-in for the administrator's
- * terminal), types input, returns what it wrote; the pty's master stays open in *ret_master
- * if asked, for typing after vpsmgr has returned. */
 static void drive_pty(const char *const *args, const char *input, char *out, size_t size, int *ret_master) {
-        const char *argv[16] = { "vpsmgr", "--root", fx_state };
-        size_t n = 3, len = 0;
-        int master, slave, status;
-        struct winsize ws = { .ws_row = 40, .ws_col = 100 };
-        double end;
-        pid_t pid;
-
-        for (; *args; args++)
-                argv[n++] = *args;
-        argv[n] = NULL;
-        cr_assert_eq(openpty(&master, &slave, NULL, NULL, &ws), 0);
-        pid = fork();
-        cr_assert_geq(pid, 0);
-        if (pid == 0) {
-                close(master);
-                if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-                        _exit(126);
-                for (int fd = 0; fd < 3; fd++)
-                        dup2(slave, fd);
-                close(slave);
-                execv(getenv("VPSMGR"), (char **) argv);
-                _exit(127);
-        }
-        close(slave);
-        cr_assert_eq(write(master, input, strlen(input)), (ssize_t) strlen(input));
-        end = life_now() + 10;
-        while (life_now() < end && len + 1 < size) {
-                struct pollfd p = { .fd = master, .events = POLLIN };
-                ssize_t k;
-
-                if (poll(&p, 1, 200) <= 0) {
-                        if (waitpid(pid, &status, WNOHANG) == pid)
-                                goto done;
-                        continue;
-                }
-                k = read(master, out + len, size - len - 1);
-                if (k <= 0)
-                        break;
-                len += (size_t) k;
-        }
-        if (waitpid(pid, &status, WNOHANG) != pid) {
-                (void) kill(pid, SIGKILL); /* pid > 0: our child */
-                cr_assert_eq(waitpid(pid, &status, 0), pid);
-        }
-done:
-        out[len] = '\0';
-        if (ret_master)
-                *ret_master = master;
-        else
-                close(master);
+        (void) life_drive_pty_after(args, 0, input, out, size, ret_master);
 }
 
 /* enter: the shell's terminal is a pty of a's own devpts, never the host's, and TIOCSTI on

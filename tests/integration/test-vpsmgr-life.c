@@ -469,7 +469,7 @@ Test(vpsmgr_life, ctrl_c_during_run_stops_the_workload_not_vpsfs) {
 
         life_create("rc", NULL);
         status = life_drive_pty_after((const char *[]) { "run", "rc", "--", "sleep", "30", NULL }, 1.5, "\003",
-                                      out, sizeof(out));
+                                      out, sizeof(out), NULL);
         cr_expect_neq(status, 255, "run failed instead of stopping:\n%s", out);
         cr_expect_not(strstr(out, "died"), "a part of the VPS died under Ctrl-C:\n%s", out);
         expect_clean("rc");
