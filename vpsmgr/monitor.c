@@ -111,15 +111,7 @@ static int make_cgroup(struct monitor *m, const char **ret_step) {
         *ret_step = "create cgroup";
         r = cgroup_create(h->cg_root, h->cgroup_parent, h->name, &m->cgfd);
         if (r == -EEXIST) {
-                _cleanup_close_ int old = -1;
-
-                r = cgroup_open(h->cg_root, h->cgroup_parent, h->name, &old);
-                if (r >= 0) {
-                        (void) cgroup_kill(old);
-                        r = cgroup_wait_empty(old, TEARDOWN_KILL_TIMEOUT_MS);
-                }
-                if (r >= 0)
-                        r = cgroup_remove(h->cg_root, h->cgroup_parent, h->name);
+                r = vps_teardown_cgroup(h);
                 if (r >= 0)
                         r = cgroup_create(h->cg_root, h->cgroup_parent, h->name, &m->cgfd);
         }
@@ -197,7 +189,7 @@ static int init_command(const struct monitor *m, struct init_command *c) {
                                 return -E2BIG;
                         c->argv[n++] = *a;
                 }
-                /* The workload talks to the caller's terminal, if any. */
+                /* The workload's output reaches the caller's terminal (relayed by run), if any. */
                 if (getenv("TERM") && add_env(c, &k, 5, "TERM", getenv("TERM")) < 0)
                         return -ENOMEM;
         } else if (m->config->start_cmd && *m->config->start_cmd) {

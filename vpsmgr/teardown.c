@@ -16,7 +16,7 @@
 
 #define UNMOUNT_MAX 16 /* mounts stacked on mnt/ we are willing to peel off */
 
-static int teardown_cgroup(const struct vps_handle *h) {
+int vps_teardown_cgroup(const struct vps_handle *h) {
         _cleanup_close_ int cgfd = -1;
         int r;
 
@@ -90,7 +90,7 @@ static int teardown_vpsfs(const struct vps_handle *h) {
 int vps_teardown(const struct vps_handle *h) {
         int r, ret = 0;
 
-        r = teardown_cgroup(h);
+        r = vps_teardown_cgroup(h);
         if (r < 0 && ret == 0)
                 ret = r;
         r = teardown_mount(h);

@@ -20,3 +20,7 @@ struct vps_handle;
 /* Returns 0 if nothing is left, else the first error, each problem having been logged as
  * one line saying what could not be cleaned. */
 int vps_teardown(const struct vps_handle *h);
+
+/* Step 1 alone: kills the VPS's processes, waits until its cgroup is empty and removes it
+ * (and the cgroup parent once it is empty). 0 if there was none. */
+int vps_teardown_cgroup(const struct vps_handle *h);
