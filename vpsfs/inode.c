@@ -129,7 +129,18 @@ static void cache_fd_locked(struct inode_table *t, struct inode *i, int fd) {
         evict_locked(t);
 }
 
-static void destroy_locked(struct inode_table *t, struct inode *i) {
+/* The kernel has closed every file of i (or i goes away): its backing file is no longer
+ * named by any open, and the next open may choose again. */
+static void end_io_locked(struct vpsfs *fs, struct inode *i) {
+        passthrough_unregister(fs, i->backing_id);
+        i->backing_id = 0;
+        i->cached_io = false;
+}
+
+static void destroy_locked(struct vpsfs *fs, struct inode *i) {
+        struct inode_table *t = &fs->table;
+
+        end_io_locked(fs, i);
         if (in_lru(i)) {
                 lru_unlink(t, i);
                 t->n_cached--;
@@ -217,7 +228,7 @@ void inode_table_done(struct vpsfs *fs) {
 
         for (uint32_t k = 0; k < t->n_slots; k++)
                 if (t->slots && t->slots[k] && k != ROOT_IDX)
-                        destroy_locked(t, t->slots[k]);
+                        destroy_locked(fs, t->slots[k]);
         if (t->slots)
                 free(t->slots[ROOT_IDX]); /* its fd is fs->root_fd, closed by the caller */
         free(t->slots);
@@ -288,7 +299,7 @@ void inode_release(struct vpsfs *fs, struct inode *i) {
         pthread_mutex_lock(&t->lock);
         /* The kernel may forget an inode while a handler still uses it; the last user frees. */
         if (--i->fd_users == 0 && i->nlookup == 0)
-                destroy_locked(t, i);
+                destroy_locked(fs, i);
         pthread_mutex_unlock(&t->lock);
 }
 
@@ -465,7 +476,7 @@ void inode_forget(struct vpsfs *fs, fuse_ino_t ino, uint64_t n) {
                         t->slots[idx] = NULL;
                         t->free_idx[t->n_free++] = idx;
                         if (i->fd_users == 0)
-                                destroy_locked(t, i);
+                                destroy_locked(fs, i);
                 }
         }
         pthread_mutex_unlock(&t->lock);
@@ -529,14 +540,45 @@ void inode_unlinked(struct vpsfs *fs, dev_t dev, ino_t ino) {
         inode_release(fs, i);
 }
 
-void inode_opened(struct vpsfs *fs, fuse_ino_t ino, int delta) {
-        struct inode_table *t = &fs->table;
+static struct inode *slot_locked(struct inode_table *t, fuse_ino_t ino) {
         uint32_t idx = (uint32_t) ino, gen = (uint32_t) (ino >> 32);
 
-        pthread_mutex_lock(&t->lock);
-        if (idx < t->n_slots && t->slots[idx] && t->slots[idx]->gen == gen)
-                t->slots[idx]->opens += (unsigned) delta;
-        pthread_mutex_unlock(&t->lock);
+        return idx < t->n_slots && t->slots[idx] && t->slots[idx]->gen == gen ? t->slots[idx] : NULL;
+}
+
+void inode_opened(struct vpsfs *fs, fuse_ino_t ino, int delta) {
+        struct inode *i;
+
+        pthread_mutex_lock(&fs->table.lock);
+        i = slot_locked(&fs->table, ino);
+        if (i) {
+                i->opens += (unsigned) delta;
+                /* A release comes only after the kernel let go of the file, so at 0 no open
+                 * file of the inode is left that names the backing file. */
+                if (i->opens == 0)
+                        end_io_locked(fs, i);
+        }
+        pthread_mutex_unlock(&fs->table.lock);
+}
+
+int inode_open_backing(struct vpsfs *fs, fuse_ino_t ino, int fd) {
+        struct inode *i;
+        int id = 0;
+
+        /* The first open since all were closed decides, for all until they are closed
+         * again: the kernel refuses a second backing file for an inode, and a cached open
+         * beside a passthrough one. Under the lock, so that concurrent opens agree. */
+        pthread_mutex_lock(&fs->table.lock);
+        i = slot_locked(&fs->table, ino);
+        if (i && S_ISREG(i->type)) {
+                if (i->backing_id == 0 && !i->cached_io) {
+                        i->backing_id = passthrough_register(fs, fd);
+                        i->cached_io = i->backing_id == 0;
+                }
+                id = i->backing_id;
+        }
+        pthread_mutex_unlock(&fs->table.lock);
+        return id;
 }
 
 int inode_reopen(struct vpsfs *fs, struct inode *i, int fd, int flags) {

@@ -31,6 +31,7 @@ struct options {
         bool foreground;
         bool writeback;
         bool noacl;
+        bool nopassthrough;
         bool suid;
         enum vpsfs_hostroot hostroot;
         int ready_fd;
@@ -69,7 +70,11 @@ static void print_help(void) {
                "                    mount point out of reach of other host users)\n"
                "  -o noacl          do not enforce POSIX ACLs (faster: the kernel never caches the\n"
                "                    root directory's ACL and asks vpsfs on every path walk)\n"
-               "  -o writeback      use the kernel's writeback cache (slower here, see ops.c)\n"
+               "  -o writeback      use the kernel's writeback cache (slower here, see ops.c;\n"
+               "                    turns passthrough off)\n"
+               "  -o nopassthrough  serve file data through vpsfs even where the kernel could\n"
+               "                    read and write the backing files directly (FUSE passthrough,\n"
+               "                    Linux 6.9 and later, the default there)\n"
                "  -f                stay in the foreground\n"
                "  --ready-fd N      write one byte to fd N once the mount is live, then close it\n"
                "  -h, --help        this text\n"
@@ -94,6 +99,8 @@ static int parse_mount_options(char *list, struct options *o) {
                         o->noacl = true;
                 else if (strcmp(opt, "writeback") == 0)
                         o->writeback = true;
+                else if (strcmp(opt, "nopassthrough") == 0)
+                        o->nopassthrough = true;
                 else if (strcmp(opt, "hostroot=deny") == 0)
                         o->hostroot = VPSFS_HOSTROOT_DENY;
                 else if (strcmp(opt, "hostroot=vsu") == 0)
@@ -200,6 +207,7 @@ static int fs_setup(struct vpsfs *fs, const struct options *o) {
         fs->debug = o->debug;
         fs->hostroot = o->hostroot;
         fs->writeback = o->writeback;
+        fs->passthrough_wanted = !o->nopassthrough;
         fs->acl = !o->noacl;
         return 0;
 }
@@ -211,22 +219,29 @@ static void fs_done(struct vpsfs *fs) {
         idmap_free(fs->idmap);
 }
 
-static int fuse_argv(const struct options *o, char **ret_opts) {
+static int mount_params(const struct options *o, char **ret_name, struct vpsfs_mount_params *ret) {
         _cleanup_free_ char *name = NULL;
         int r;
 
-        if (!o->name) {
+        if (o->name)
+                name = strdup(o->name);
+        else {
                 r = default_name(o->backing, &name);
                 if (r < 0)
                         return r;
         }
-        /* No comma can hide in NAME: it would add mount options. */
-        if (strchr(o->name ? o->name : name, ','))
-                return log_error_errno(-EINVAL, "name must not contain ','");
-        if (asprintf(ret_opts, "allow_other,default_permissions,fsname=vpsfs:%s,subtype=vpsfs,max_read=%d%s%s%s",
-                     o->name ? o->name : name, VPSFS_MAX_READ, o->readonly ? ",ro" : "", o->suid ? ",suid" : "",
-                     o->debug ? ",debug" : "") < 0)
+        if (!name)
                 return -ENOMEM;
+        /* No comma can hide in NAME: it would add mount options. */
+        if (strchr(name, ','))
+                return log_error_errno(-EINVAL, "name must not contain ','");
+        *ret = (struct vpsfs_mount_params) {
+                .mountpoint = o->mountpoint,
+                .name = name,
+                .readonly = o->readonly,
+                .suid = o->suid,
+        };
+        *ret_name = TAKE_PTR(name);
         return 0;
 }
 
@@ -265,16 +280,20 @@ static void notify_ready(int fd) {
 }
 
 static int serve(struct vpsfs *fs, const struct options *o) {
-        _cleanup_free_ char *opts = NULL, *mnt_path = realpath(o->mountpoint, NULL);
-        struct fuse_loop_config *cfg = NULL;
+        _cleanup_free_ char *name = NULL, *mnt_path = realpath(o->mountpoint, NULL);
         struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+        struct fuse_loop_config *cfg = NULL;
+        struct vpsfs_mount_params mp;
+        char max_read[32];
         int r;
 
-        r = fuse_argv(o, &opts);
+        r = mount_params(o, &name, &mp);
         if (r < 0)
                 return r;
-        if (fuse_opt_add_arg(&args, "vpsfs") < 0 || fuse_opt_add_arg(&args, "-o") < 0 ||
-            fuse_opt_add_arg(&args, opts) < 0) {
+        /* libfuse checks that INIT's max_read is the one it was told of. */
+        snprintf(max_read, sizeof(max_read), "-omax_read=%d", VPSFS_MAX_READ);
+        if (fuse_opt_add_arg(&args, "vpsfs") < 0 || fuse_opt_add_arg(&args, max_read) < 0 ||
+            (o->debug && fuse_opt_add_arg(&args, "-odebug") < 0)) {
                 fuse_opt_free_args(&args);
                 return -ENOMEM;
         }
@@ -285,10 +304,17 @@ static int serve(struct vpsfs *fs, const struct options *o) {
         r = -EIO;
         if (fuse_set_signal_handlers(fs->se) < 0)
                 goto out_destroy;
-        if (fuse_session_mount(fs->se, o->mountpoint) < 0) {
-                log_error("cannot mount on '%s'", o->mountpoint);
+        r = vpsfs_mount(&mp, &fs->dev_fd);
+        if (r < 0)
+                goto out_signals;
+        /* From here the session owns the descriptor and closes it when destroyed. */
+        r = fuse_session_custom_io(fs->se, &passthrough_io, fs->dev_fd);
+        if (r < 0) {
+                log_error_errno(r, "cannot set up the FUSE session's I/O: %m");
+                close(fs->dev_fd);
                 goto out_signals;
         }
+        r = -EIO;
         if (mnt_path)
                 set_readahead(mnt_path);
         if (fuse_daemonize(o->foreground) < 0)
@@ -302,7 +328,7 @@ static int serve(struct vpsfs *fs, const struct options *o) {
         r = fuse_session_loop_mt(fs->se, cfg) < 0 ? -EIO : 0;
         fuse_loop_cfg_destroy(cfg);
 out_unmount:
-        fuse_session_unmount(fs->se);
+        vpsfs_unmount(mnt_path ? mnt_path : o->mountpoint, fs->dev_fd);
 out_signals:
         fuse_remove_signal_handlers(fs->se);
 out_destroy:
@@ -311,7 +337,7 @@ out_destroy:
 }
 
 int main(int argc, char **argv) {
-        struct vpsfs fs = { .root_fd = -1 };
+        struct vpsfs fs = { .root_fd = -1, .dev_fd = -1 };
         struct options o;
         int r;
 

@@ -1,6 +1,7 @@
 /* Regular files: open, create, read, write, flush, release, fsync, fallocate, lseek,
- * copy_file_range. fi->fh is the backing descriptor; data moves with splice where libfuse
- * can. The kernel never sends open for fifos, sockets or devices (it serves them itself), so
+ * copy_file_range. fi->fh is the backing descriptor. With passthrough (passthrough.c) the
+ * kernel reads and writes the backing file itself; otherwise data moves through read and
+ * write here, with splice where libfuse can. The kernel never sends open for fifos, sockets or devices (it serves them itself), so
  * only regular files are opened for I/O here. */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,10 +19,12 @@ static int io_flags(const struct vpsfs *fs, int flags) {
         return flags & ~O_APPEND;
 }
 
-static void set_fi(const struct vpsfs *fs, struct fuse_file_info *fi, int fd) {
+static void set_fi(const struct vpsfs *fs, struct fuse_file_info *fi, int fd, int backing_id) {
         fi->fh = (uint64_t) fd;
-        /* vpsfs is the only writer, so cached pages stay valid across opens. */
-        fi->keep_cache = !(fi->flags & O_DIRECT);
+        /* vpsfs is the only writer, so cached pages stay valid across opens. A passthrough
+         * file has no pages of its own (the backing file's are used), and the kernel
+         * refuses the flag with it. */
+        fi->keep_cache = !(fi->flags & O_DIRECT) && backing_id == 0;
         fi->direct_io = 0;
         /* No FLUSH round trip on every close(): the kernel keeps POSIX locks itself, and a
          * close() on a local backing file has nothing to report. */
@@ -31,7 +34,7 @@ static void set_fi(const struct vpsfs *fs, struct fuse_file_info *fi, int fd) {
 void vpsfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         struct vpsfs *fs = vpsfs_of(req);
         struct inode *i;
-        int fd, nfd;
+        int fd, nfd, backing_id;
 
         if (!vpsfs_acquire_or_reply(req, ino, &i, &fd))
                 return;
@@ -44,8 +47,9 @@ void vpsfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
                 fuse_reply_err(req, -nfd);
                 return;
         }
-        set_fi(fs, fi, nfd);
-        if (fuse_reply_open(req, fi) == -ENOENT) {
+        backing_id = inode_open_backing(fs, ino, nfd);
+        set_fi(fs, fi, nfd, backing_id);
+        if (passthrough_reply_open(req, fi, backing_id) == -ENOENT) {
                 close(nfd); /* the opener was interrupted: no release will come */
                 inode_opened(fs, ino, -1);
         }
@@ -92,7 +96,7 @@ void vpsfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
         struct vpsfs *fs = vpsfs_of(req);
         struct fuse_entry_param e;
         struct inode *p;
-        int pfd, fd, r;
+        int pfd, fd, backing_id, r;
 
         r = vpsfs_acquire_named(fs, parent, name, &p, &pfd);
         if (r < 0) {
@@ -108,8 +112,9 @@ void vpsfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
                 fuse_reply_err(req, -r);
                 return;
         }
-        set_fi(fs, fi, fd);
-        if (fuse_reply_create(req, &e, fi) == -ENOENT) {
+        backing_id = inode_open_backing(fs, e.ino, fd);
+        set_fi(fs, fi, fd, backing_id);
+        if (passthrough_reply_create(req, &e, fi, backing_id) == -ENOENT) {
                 close(fd);
                 inode_opened(fs, e.ino, -1);
         }

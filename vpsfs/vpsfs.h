@@ -38,6 +38,10 @@ struct inode {
         bool hashed;         /* findable by (dev, ino) */
         uint8_t acl_absent;  /* IDVIEW_ACL_* known absent: answered without a syscall */
         uint32_t acl_gen;    /* bumped by every ACL change through vpsfs */
+        /* While the kernel holds open files of the inode (opens > 0): the passthrough
+         * backing file they all share, or cached_io when they go through the loop. */
+        int backing_id;
+        bool cached_io;
         struct inode *hnext;
         struct inode *lru_prev, *lru_next;
         struct file_handle *handle; /* NULL when pinned */
@@ -65,11 +69,36 @@ struct vpsfs {
         bool debug;
         bool acl;       /* POSIX ACLs enforced by the kernel (FUSE_CAP_POSIX_ACL) */
         bool writeback; /* asked for the kernel's writeback cache; in init: granted */
+        bool passthrough_wanted;
+        bool passthrough; /* granted at INIT (atomic: set by the thread that answered it) */
+        bool init_done;   /* atomic */
+        int dev_fd;       /* the FUSE connection, owned by the session */
         enum vpsfs_hostroot hostroot;
         struct inode_table table;
         struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3]; /* effective = permitted */
         struct fuse_session *se;
 };
+
+/* mount.c */
+struct vpsfs_mount_params {
+        const char *mountpoint;
+        const char *name; /* in fsname=vpsfs:NAME */
+        bool readonly;
+        bool suid;
+};
+int vpsfs_mount(const struct vpsfs_mount_params *p, int *ret_fd);
+void vpsfs_unmount(const char *mountpoint, int fd);
+
+/* passthrough.c: the session's I/O layer, and backing files for open regular files. */
+extern const struct fuse_custom_io passthrough_io;
+/* Registers fd's file as a backing file on the connection: its id, or 0 when passthrough
+ * is off or the kernel refused (the file is then served through the loop). */
+int passthrough_register(struct vpsfs *fs, int fd);
+void passthrough_unregister(struct vpsfs *fs, int backing_id);
+/* fuse_reply_open()/fuse_reply_create(), the reply naming backing_id if > 0. */
+int passthrough_reply_open(fuse_req_t req, const struct fuse_file_info *fi, int backing_id);
+int passthrough_reply_create(fuse_req_t req, const struct fuse_entry_param *e, const struct fuse_file_info *fi,
+                             int backing_id);
 
 /* inode.c */
 int inode_table_init(struct vpsfs *fs, int root_fd, size_t max_cached);
@@ -91,6 +120,9 @@ void inode_unlinked(struct vpsfs *fs, dev_t dev, ino_t ino);
 /* Counts open file handles (open/create +1, release -1): an unlinked file nobody has open
  * needs no descriptor kept. */
 void inode_opened(struct vpsfs *fs, fuse_ino_t ino, int delta);
+/* For an open handle just counted with fd, its file: the backing id every open of the inode
+ * must name in its reply while any is open (see passthrough.c), or 0 for cached I/O. */
+int inode_open_backing(struct vpsfs *fs, fuse_ino_t ino, int fd);
 /* Opens the inode for I/O with flags (never follows a symlink stored in BACKING). */
 int inode_reopen(struct vpsfs *fs, struct inode *i, int fd, int flags);
 fuse_ino_t inode_nodeid(const struct inode *i);

@@ -8,6 +8,8 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +28,23 @@ static inline void skip_unless_fuse(void) {
         if (fd < 0)
                 cr_skip_test("needs /dev/fuse (cannot open it)");
         close(fd);
+}
+
+/* FUSE passthrough: Linux 6.9 or later, built with CONFIG_FUSE_PASSTHROUGH where the
+ * kernel says how it was built. */
+static inline void skip_unless_fuse_passthrough(void) {
+        struct utsname u;
+        unsigned major = 0, minor = 0;
+        FILE *f;
+
+        skip_unless_fuse();
+        if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2 || major < 6 ||
+            (major == 6 && minor < 9))
+                cr_skip_test("needs FUSE passthrough (Linux 6.9 or later; this is %s)", u.release);
+        f = popen("zcat /proc/config.gz 2>/dev/null | grep -qx 'CONFIG_FUSE_PASSTHROUGH=y' || test ! -e /proc/config.gz",
+                  "r");
+        if (f && pclose(f) != 0)
+                cr_skip_test("needs FUSE passthrough (this kernel is built without CONFIG_FUSE_PASSTHROUGH)");
 }
 
 /* Root, a cgroup2 mount (pure or hybrid, wherever it is), and one we may write to. */

@@ -5,6 +5,7 @@
 #include <linux/falloc.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/sysmacros.h>
 
 #include "vpsfs-fixture.h"
@@ -48,7 +49,7 @@ static void assert_same_content(int a, int b) {
         }
 }
 
-Test(vpsfs_data, random_io_matches_native) {
+static void random_io_check(void) {
         static char buf[256 * 1024];
         int f = xopen(M("f"), O_RDWR | O_CREAT), n = xopen(native("f"), O_RDWR | O_CREAT);
         unsigned seed = 12345;
@@ -82,6 +83,81 @@ Test(vpsfs_data, random_io_matches_native) {
         assert_same_content(f, n);
         close(f);
         close(n);
+}
+
+Test(vpsfs_data, random_io_matches_native) {
+        random_io_check();
+}
+
+/* Where the kernel has FUSE passthrough, the default: the data path without it. */
+Test(vpsfs_data, random_io_matches_native_without_passthrough) {
+        fx_remount("hostroot=vsu,nopassthrough", 0);
+        random_io_check();
+}
+
+static void mmap_check(void) {
+        const size_t size = 256 * 1024;
+        int f = xopen(M("m"), O_RDWR | O_CREAT), n;
+        unsigned char *p;
+
+        cr_assert_eq(ftruncate(f, (off_t) size), 0);
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+        cr_assert_neq(p, MAP_FAILED, "mmap: %s", strerror(errno));
+        for (size_t i = 0; i < size; i++)
+                p[i] = (unsigned char) (i * 7);
+        cr_assert_eq(msync(p, size, MS_SYNC), 0);
+        cr_assert_eq(munmap(p, size), 0);
+        close(f);
+        /* What the mapping wrote is in the backing file, and a read mapping sees it. */
+        n = xopen(B("m"), O_RDONLY);
+        f = xopen(M("m"), O_RDONLY);
+        assert_same_content(f, n);
+        p = mmap(NULL, size, PROT_READ, MAP_SHARED, f, 0);
+        cr_assert_neq(p, MAP_FAILED);
+        for (size_t i = 0; i < size; i += 4093)
+                cr_assert_eq(p[i], (unsigned char) (i * 7), "byte %zu", i);
+        munmap(p, size);
+        close(f);
+        close(n);
+}
+
+Test(vpsfs_data, shared_mmap_writes_reach_backing) {
+        mmap_check();
+}
+
+Test(vpsfs_data, shared_mmap_writes_reach_backing_without_passthrough) {
+        fx_remount("hostroot=vsu,nopassthrough", 0);
+        mmap_check();
+}
+
+/* With passthrough the kernel reads the backing file itself and keeps no pages of its own:
+ * a change made to BACKING directly (which vpsfs users must not do, see --help) shows at
+ * once through an open file, where the page cache of a cached FUSE file would not. */
+Test(vpsfs_data, passthrough_reads_backing_directly) {
+        char c = 0;
+        int f, b;
+
+        skip_unless_fuse_passthrough();
+        fx_write_file(B("p"), "old", 0644);
+        f = xopen(M("p"), O_RDONLY);
+        cr_assert_eq(pread(f, &c, 1, 0), 1);
+        cr_assert_eq(c, 'o');
+        b = xopen(B("p"), O_WRONLY);
+        cr_assert_eq(pwrite(b, "new", 3, 0), 3);
+        close(b);
+        cr_assert_eq(pread(f, &c, 1, 0), 1);
+        cr_assert_eq(c, 'n', "a read through the mount did not reach the backing file");
+        close(f);
+        /* Without passthrough the same read is served from the kernel's cached pages. */
+        fx_remount("hostroot=vsu,nopassthrough", 0);
+        f = xopen(M("p"), O_RDONLY);
+        cr_assert_eq(pread(f, &c, 1, 0), 1);
+        b = xopen(B("p"), O_WRONLY);
+        cr_assert_eq(pwrite(b, "old", 3, 0), 3);
+        close(b);
+        cr_assert_eq(pread(f, &c, 1, 0), 1);
+        cr_assert_eq(c, 'n', "nopassthrough read the backing file directly");
+        close(f);
 }
 
 Test(vpsfs_data, holes_and_seek_data) {
