@@ -3,7 +3,6 @@
  * on a hybrid one, anything else on a host set up by hand. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libmount.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,52 +15,47 @@
 
 /* Generous: one line per v1 hierarchy plus one path of at most a few KiB. */
 #define PROC_CGROUP_MAX (1024 * 1024)
-
-static void mnt_unref_tablep(struct libmnt_table **t) {
-        mnt_unref_table(*t);
-}
-
-static void mnt_free_iterp(struct libmnt_iter **i) {
-        mnt_free_iter(*i);
-}
+/* A host with tens of thousands of mounts (containers) has a mountinfo of a few MiB. */
+#define MOUNTINFO_MAX (64 * 1024 * 1024)
 
 int cgroup_find_root_from(const char *mountinfo, char **ret_path) {
-        _cleanup_(mnt_unref_tablep) struct libmnt_table *table = NULL;
-        _cleanup_(mnt_free_iterp) struct libmnt_iter *iter = NULL;
-        struct libmnt_fs *fs;
+        _cleanup_free_ char *text = NULL;
         int r;
 
-        table = mnt_new_table();
-        iter = mnt_new_iter(MNT_ITER_BACKWARD);
-        if (!table || !iter)
-                return -ENOMEM;
-        r = mnt_table_parse_file(table, mountinfo);
+        r = read_file_at(AT_FDCWD, mountinfo, MOUNTINFO_MAX, &text, NULL);
         if (r < 0)
+                return log_debug_errno(r, "Failed to read '%s': %m", mountinfo);
+        r = cgroup_parse_mountinfo(text, ret_path);
+        if (r == -EBADMSG)
                 return log_debug_errno(r, "Failed to parse '%s': %m", mountinfo);
-
-        /* Backwards, so that of two mounts on one place the visible (later) one wins. */
-        while (mnt_table_next_fs(table, iter, &fs) == 0) {
-                const char *fstype = mnt_fs_get_fstype(fs), *root = mnt_fs_get_root(fs);
-                const char *target = mnt_fs_get_target(fs);
-                char *path;
-
-                if (!fstype || strcmp(fstype, "cgroup2") != 0 || !target)
-                        continue;
-                /* A bind mount of a sub-cgroup would make the paths in /proc/PID/cgroup (which
-                 * are relative to our cgroup namespace root) disagree with the mount. */
-                if (root && strcmp(root, "/") != 0)
-                        continue;
-                path = strdup(target);
-                if (!path)
-                        return -ENOMEM;
-                *ret_path = path;
-                return 0;
-        }
-        return -ENOMEDIUM;
+        return r;
 }
 
 int cgroup_find_root(char **ret_path) {
-        return cgroup_find_root_from("/proc/self/mountinfo", ret_path);
+        /* Once per process: a verb asks several times (its handle, the state probe), and
+         * where cgroup2 is mounted does not change under a running vpsmgr. Only a success
+         * is kept, so a lookup that failed is tried again. */
+        static char *cached = NULL;
+        char *found, *expected = NULL, *copy;
+        int r;
+
+        found = __atomic_load_n(&cached, __ATOMIC_ACQUIRE);
+        if (!found) {
+                r = cgroup_find_root_from("/proc/self/mountinfo", &found);
+                if (r < 0)
+                        return r;
+                /* Two threads may race here; the loser frees its copy and takes the winner's. */
+                if (!__atomic_compare_exchange_n(&cached, &expected, found, false, __ATOMIC_ACQ_REL,
+                                                 __ATOMIC_ACQUIRE)) {
+                        free(found);
+                        found = expected;
+                }
+        }
+        copy = strdup(found);
+        if (!copy)
+                return -ENOMEM;
+        *ret_path = copy;
+        return 0;
 }
 
 int cgroup_pid_get_path(pid_t pid, char **ret_path) {

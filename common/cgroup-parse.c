@@ -1,4 +1,4 @@
-/* Parsers for /proc/PID/cgroup, cgroup.events, cgroup.procs and controller lists. Strict:
+/* Parsers for /proc/PID/cgroup, mountinfo, cgroup.events, cgroup.procs and controller lists. Strict:
  * the kernel's own output always passes, anything else is refused rather than guessed at,
  * because these answers decide which VPS a process belongs to. */
 #include <errno.h>
@@ -78,6 +78,89 @@ int cgroup_parse_proc_cgroup(const char *text, char **ret_path) {
                 return -ENOMEM;
         *ret_path = path;
         return 0;
+}
+
+/* Field i (0-based) of a mountinfo line: [*ret, *ret + *ret_len). Fields are separated by
+ * single spaces; the kernel escapes spaces inside paths as \040. */
+static int mountinfo_field(const char *line, size_t len, unsigned i, const char **ret, size_t *ret_len) {
+        const char *p = line, *end = line + len, *sp;
+
+        for (;;) {
+                sp = memchr(p, ' ', (size_t) (end - p));
+                if (i == 0)
+                        break;
+                if (!sp)
+                        return -EBADMSG;
+                p = sp + 1;
+                i--;
+        }
+        *ret = p;
+        *ret_len = (size_t) ((sp ?: end) - p);
+        return *ret_len > 0 ? 0 : -EBADMSG;
+}
+
+/* The kernel's mangling of a path (seq_path: "\ooo" for space, tab, newline, backslash)
+ * undone. Anything else after a backslash is not the kernel's. */
+static int mountinfo_unescape(const char *s, size_t len, char **ret) {
+        _cleanup_free_ char *out = malloc(len + 1);
+        size_t n = 0;
+
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] != '\\') {
+                        out[n++] = s[i];
+                        continue;
+                }
+                if (i + 3 >= len || s[i + 1] < '0' || s[i + 1] > '3' || s[i + 2] < '0' || s[i + 2] > '7' ||
+                    s[i + 3] < '0' || s[i + 3] > '7')
+                        return -EBADMSG;
+                out[n++] = (char) ((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+                i += 3;
+        }
+        out[n] = '\0';
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+int cgroup_parse_mountinfo(const char *text, char **ret_path) {
+        const char *pos = text, *line, *found = NULL;
+        size_t len, found_len = 0;
+
+        /* The last match wins: of two mounts on one place, the later one is the visible one. */
+        while (next_line(&pos, &line, &len)) {
+                const char *root, *target, *f, *fstype;
+                size_t root_len, target_len, f_len, fstype_len;
+                unsigned i;
+
+                if (len == 0)
+                        continue;
+                /* ID PARENT MAJ:MIN ROOT TARGET OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER */
+                if (mountinfo_field(line, len, 3, &root, &root_len) < 0 ||
+                    mountinfo_field(line, len, 4, &target, &target_len) < 0 ||
+                    mountinfo_field(line, len, 5, &f, &f_len) < 0)
+                        return -EBADMSG;
+                for (i = 6;; i++) {
+                        if (mountinfo_field(line, len, i, &f, &f_len) < 0)
+                                return -EBADMSG;
+                        if (f_len == 1 && f[0] == '-')
+                                break;
+                }
+                if (mountinfo_field(line, len, i + 1, &fstype, &fstype_len) < 0 || root[0] != '/' ||
+                    target[0] != '/')
+                        return -EBADMSG;
+                if (fstype_len != strlen("cgroup2") || memcmp(fstype, "cgroup2", fstype_len) != 0)
+                        continue;
+                /* A bind mount of a sub-cgroup would make the paths in /proc/PID/cgroup (which
+                 * are relative to our cgroup namespace root) disagree with the mount. */
+                if (root_len != 1)
+                        continue;
+                found = target;
+                found_len = target_len;
+        }
+        if (!found)
+                return -ENOMEDIUM;
+        return mountinfo_unescape(found, found_len, ret_path);
 }
 
 int cgroup_parse_events(const char *text, const char *key, bool *ret_value) {

@@ -13,6 +13,11 @@
  * anywhere); -EBADMSG: two of them, or any line not "ID:CONTROLLERS:/PATH". */
 int cgroup_parse_proc_cgroup(const char *text, char **ret_path);
 
+/* From the content of /proc/PID/mountinfo, the mount point of cgroup2 (unescaped): the last
+ * cgroup2 mount whose root is the hierarchy's root "/" (a bind mount of a sub-cgroup does not
+ * count). -ENOMEDIUM: none; -EBADMSG: a line that is not the kernel's mountinfo format. */
+int cgroup_parse_mountinfo(const char *text, char **ret_path);
+
 /* The value of key ("populated", "frozen") in the content of cgroup.events. Values other
  * than "0" or "1", and a key given twice, are -EBADMSG; a missing key is -ENOKEY. */
 int cgroup_parse_events(const char *text, const char *key, bool *ret_value);

@@ -31,8 +31,9 @@ const char *cgroup_controller_to_string(enum cgroup_controller c);
 /* The controller named s, or -EINVAL. */
 int cgroup_controller_from_string(const char *s);
 
-/* The cgroup2 mount point, found in the mount table through libmount: /sys/fs/cgroup on a
- * pure cgroup2 host, /sys/fs/cgroup/unified on a hybrid one. -ENOMEDIUM if there is none. */
+/* The cgroup2 mount point, found in /proc/self/mountinfo (once per process, then kept):
+ * /sys/fs/cgroup on a pure cgroup2 host, /sys/fs/cgroup/unified on a hybrid one. -ENOMEDIUM if
+ * there is none. */
 int cgroup_find_root(char **ret_path);
 /* The same from a mountinfo file of the caller's choice (tests feed their own). */
 int cgroup_find_root_from(const char *mountinfo, char **ret_path);

@@ -1,6 +1,6 @@
 /* vps_launch: plan on the host (maps, hostname; the host never reads the VPS's files), clone
- * into the new namespaces, write the maps, release the child, and learn from a CLOEXEC socket
- * whether it reached exec (EOF) or which step failed (one record). */
+ * into the new namespaces, write the maps, wait for root if asked, release the child, and
+ * learn from a CLOEXEC socket whether it reached exec (EOF) or which step failed (one record). */
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -68,7 +68,8 @@ static int launch_plan(const struct vps_launch *l, struct launch_plan *p, const 
                 return r;
 
         p->l = l;
-        p->clone_flags = NS_VPS_FLAGS | (l->private_network ? CLONE_NEWNET : 0);
+        /* All but the mount namespace, which the child makes once root is ready (child_setup). */
+        p->clone_flags = (NS_VPS_FLAGS & ~(uint64_t) CLONE_NEWNS) | (l->private_network ? CLONE_NEWNET : 0);
         p->envp = l->init_envp ? l->init_envp : empty_env;
         p->mounts.own_sysfs = l->private_network;
         p->mounts.idmap = l->idmap;
@@ -107,6 +108,11 @@ static int child_setup(const struct launch_plan *p, const char **ret_step) {
         /* Own session: no host terminal can be the VPS's controlling terminal. */
         STEP(setsid(), "setsid");
         umask(022);
+
+        /* Our mount namespace is made now, not at clone: root (a vpsfs mount) may have come
+         * up after the clone (root_wait), and a copy of the host's namespace made now holds
+         * it, with the flags the kernel locks on mounts passed to a less privileged one. */
+        STEP(unshare(CLONE_NEWNS), "unshare mount namespace");
 
         /* The host path to the root is the host's business: reach it while still host
          * root's uid (holding capabilities in the new namespaces only). */
@@ -247,6 +253,12 @@ int vps_launch(const struct vps_launch *l, struct vps_launch_result *ret,
         r = ns_write_maps(pid, plan.uid_map, plan.gid_map, &step);
         if (r < 0)
                 goto out_kill;
+
+        if (l->root_wait) {
+                r = l->root_wait(l->root_wait_data, &step);
+                if (r < 0)
+                        goto out_kill;
+        }
 
         step = "release child";
         if (send(sync[0], "x", 1, MSG_NOSIGNAL) != 1) {

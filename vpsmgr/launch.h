@@ -1,5 +1,6 @@
-/* Starting a VPS's init: one clone3 into new user, PID, mount, UTS, IPC, cgroup (and network)
- * namespaces, the id maps from the translation table, the VPS's mounts, hostname, loopback
+/* Starting a VPS's init: one clone3 into new user, PID, UTS, IPC, cgroup (and network)
+ * namespaces, the id maps from the translation table, a mount namespace of its own once its
+ * root is there (unshare in the child), the VPS's mounts, hostname, loopback
  * and privilege policy, then exec of the init through a descriptor. Joining a running VPS
  * (for exec/enter) is here too, so that both paths apply the same policy. */
 #pragma once
@@ -24,6 +25,12 @@ struct vps_launch {
         int cgroup_fd;               /* the VPS's cgroup2 directory, or -1 to stay in ours */
         bool private_network;        /* own network namespace with only lo, up */
         unsigned timeout_ms;         /* from clone to exec; 0: VPS_LAUNCH_TIMEOUT_MS */
+        /* NULL: root is ready. Else called once the child exists in its new namespaces (its
+         * maps written) and before it makes its mount namespace and binds root: root may still
+         * be coming up (vpsfs mounting) meanwhile. < 0 fails the launch with *ret_step (the
+         * child is killed). */
+        int (*root_wait)(void *userdata, const char **ret_step);
+        void *root_wait_data;
 };
 
 struct vps_launch_result {

@@ -40,7 +40,7 @@ int monitor_load(struct monitor *m, const struct vps_handle *h) {
         int r;
 
         *m = (struct monitor) {
-                .h = h, .stdio_fd = -1, .init_stdio = { -1, -1, -1 }, .init_bin_fd = -1, .vpsfs_pidfd = -1, .cgfd = -1,
+                .h = h, .stdio_fd = -1, .init_stdio = { -1, -1, -1 }, .init_bin_fd = -1, .vpsfs = VPSFS_CHILD_NULL, .cgfd = -1,
                 .init_pidfd = -1, .sigfd = -1,
         };
         r = vps_config_load_at(h->vps_fd, "config", &m->config, &error);
@@ -203,6 +203,13 @@ static int init_command(const struct monitor *m, struct init_command *c) {
         return 0;
 }
 
+/* vps_launch's wait for the root: the first start clones the init while vpsfs mounts. */
+static int wait_vpsfs(void *userdata, const char **ret_step) {
+        struct monitor *m = userdata;
+
+        return vpsfs_wait_ready(&m->vpsfs, ret_step);
+}
+
 static int launch_init(struct monitor *m, struct vps_step_error *e) {
         _cleanup_(init_command_done) struct init_command c = {};
         struct vps_launch_result res;
@@ -228,6 +235,8 @@ static int launch_init(struct monitor *m, struct vps_step_error *e) {
                 .init_envp = c.envp,
                 .cgroup_fd = m->cgfd,
                 .private_network = m->config->network == VPS_NETWORK_PRIVATE,
+                .root_wait = m->vpsfs.ready_fd >= 0 ? wait_vpsfs : NULL,
+                .root_wait_data = m,
         };
 
         /* The init gets our 0, 1, 2, or in their place /dev/null (service mode) or pipes for
@@ -256,6 +265,9 @@ static int launch_init(struct monitor *m, struct vps_step_error *e) {
         return r;
 }
 
+/* vpsfs first, without waiting for its mount: the cgroup, the seccomp program, the clone
+ * into the new namespaces and the id maps are all done while it comes up, and only the
+ * init's mount namespace and root wait for it (vps_launch's root_wait). */
 int monitor_up(struct monitor *m, struct vps_step_error *e) {
         const char *step;
         int r;
@@ -270,11 +282,11 @@ int monitor_up(struct monitor *m, struct vps_step_error *e) {
                 r = m->init_bin_fd;
                 goto fail;
         }
-        r = vpsfs_spawn(m->h, &m->vpsfs_pid, &m->vpsfs_pidfd, &step);
+        r = vpsfs_start(m->h, &m->vpsfs, &step);
         if (r < 0)
                 goto fail;
         step = "write run/vpsfs.pid";
-        r = runstate_write(m->h->vps_fd, RUN_VPSFS, m->vpsfs_pid);
+        r = runstate_write(m->h->vps_fd, RUN_VPSFS, m->vpsfs.pid);
         if (r < 0)
                 goto fail;
         r = make_cgroup(m, &step);
@@ -335,7 +347,7 @@ int monitor_loop(struct monitor *m) {
         for (;;) {
                 struct pollfd p[3] = {
                         { .fd = m->init_pidfd, .events = POLLIN },
-                        { .fd = m->vpsfs_pidfd, .events = POLLIN },
+                        { .fd = m->vpsfs.pidfd, .events = POLLIN },
                         { .fd = m->sigfd, .events = POLLIN },
                 };
                 siginfo_t si = {};
@@ -350,7 +362,7 @@ int monitor_loop(struct monitor *m) {
                 if (p[2].revents)
                         handle_signals(m);
                 if (p[1].revents) {
-                        log_error("%s: vpsfs (PID %d) died: stopping the VPS", m->h->name, (int) m->vpsfs_pid);
+                        log_error("%s: vpsfs (PID %d) died: stopping the VPS", m->h->name, (int) m->vpsfs.pid);
                         return code;
                 }
                 if (!p[0].revents)
@@ -383,13 +395,16 @@ int monitor_down(struct monitor *m) {
 
         m->init_pidfd = safe_close(m->init_pidfd);
         m->cgfd = safe_close(m->cgfd);
+        /* A vpsfs whose mount was never confirmed (the start failed before) goes first: left
+         * running it could still mount after the teardown looked. */
+        vpsfs_abort(&m->vpsfs);
         r = vps_teardown(m->h);
         /* vpsfs is our child: the teardown saw it exit (or killed it); reap it. */
-        if (m->vpsfs_pidfd >= 0) {
-                if (pidfd_wait_exit(m->vpsfs_pidfd, 0) <= 0)
-                        (void) pidfd_send_signal(m->vpsfs_pidfd, SIGKILL, NULL, 0);
-                (void) waitid((idtype_t) P_PIDFD_COMPAT, (id_t) m->vpsfs_pidfd, &(siginfo_t) {}, WEXITED);
-                m->vpsfs_pidfd = safe_close(m->vpsfs_pidfd);
+        if (m->vpsfs.pidfd >= 0) {
+                if (pidfd_wait_exit(m->vpsfs.pidfd, 0) <= 0)
+                        (void) pidfd_send_signal(m->vpsfs.pidfd, SIGKILL, NULL, 0);
+                (void) waitid((idtype_t) P_PIDFD_COMPAT, (id_t) m->vpsfs.pidfd, &(siginfo_t) {}, WEXITED);
+                m->vpsfs.pidfd = safe_close(m->vpsfs.pidfd);
         }
         m->init_bin_fd = safe_close(m->init_bin_fd);
         m->sigfd = safe_close(m->sigfd);

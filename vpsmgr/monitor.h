@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "vpsmgr/launch.h"
+#include "vpsmgr/vpsfs-spawn.h"
 
 struct vps_handle;
 struct vps_config;
@@ -29,8 +30,7 @@ struct monitor {
         int init_stdio[3];       /* run: what init gets as fd i instead (a pipe standing in
                                   * for our terminal), -1: as stdio_fd says */
         int init_bin_fd;
-        pid_t vpsfs_pid;
-        int vpsfs_pidfd;
+        struct vpsfs_child vpsfs;
         int cgfd;
         pid_t init_pid;
         int init_pidfd;

@@ -1,4 +1,4 @@
-/* vpsfs as the monitor's child, up and mounted before the init is cloned. */
+/* vpsfs as the monitor's child: started first, waited for only where the init needs its root. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,6 +13,7 @@
 
 #include "common/macro.h"
 #include "vpsmgr/handle.h"
+#include "vpsmgr/ns.h"
 #include "vpsmgr/runstate.h"
 #include "vpsmgr/vpsfs-spawn.h"
 
@@ -90,11 +91,20 @@ static int wait_ready(int ready_fd, int pidfd, const char **ret_step) {
         return -ECONNREFUSED;
 }
 
-int vpsfs_spawn(const struct vps_handle *h, pid_t *ret_pid, int *ret_pidfd, const char **ret_step) {
+static void kill_and_reap(struct vpsfs_child *c) {
+        /* Through the pidfd only: never a bare pid that could be 0 or -1. */
+        (void) pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
+        while (waitid((idtype_t) P_PIDFD_COMPAT, (id_t) c->pidfd, &(siginfo_t) {}, WEXITED) < 0 && errno == EINTR)
+                ;
+        c->pidfd = safe_close(c->pidfd);
+        c->ready_fd = safe_close(c->ready_fd);
+        c->pid = 0;
+}
+
+int vpsfs_start(const struct vps_handle *h, struct vpsfs_child *ret, const char **ret_step) {
         _cleanup_free_ char *binary = NULL, *opts = NULL;
-        _cleanup_close_ int pidfd = -1;
         char backing[PATH_MAX], mnt[PATH_MAX], idmap[PATH_MAX];
-        int ready[2];
+        int ready[2], pidfd;
         pid_t pid;
         int r;
 
@@ -123,29 +133,38 @@ int vpsfs_spawn(const struct vps_handle *h, pid_t *ret_pid, int *ret_pidfd, cons
         pid = fork();
         if (pid < 0) {
                 r = negative_errno();
-                goto out;
+                close(ready[0]);
+                close(ready[1]);
+                return r;
         }
         if (pid == 0)
                 child_exec(binary, argv, ready[1]);
+        close(ready[1]);
         /* Our unreaped child: its pid cannot be reused before we wait for it. */
         pidfd = pidfd_open_checked(pid);
         if (pidfd < 0) {
-                r = pidfd;
                 (void) kill(pid, SIGKILL); /* pid > 0: fork's return in the parent */
                 (void) waitpid(pid, NULL, 0);
-                goto out;
+                close(ready[0]);
+                return pidfd;
         }
-        ready[1] = safe_close(ready[1]);
-        r = wait_ready(ready[0], pidfd, ret_step);
+        *ret = (struct vpsfs_child) { .pid = pid, .pidfd = pidfd, .ready_fd = ready[0] };
+        return 0;
+}
+
+int vpsfs_wait_ready(struct vpsfs_child *c, const char **ret_step) {
+        int r;
+
+        r = wait_ready(c->ready_fd, c->pidfd, ret_step);
         if (r < 0) {
-                (void) pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-                (void) waitpid(pid, NULL, 0);
-                goto out;
+                kill_and_reap(c);
+                return r;
         }
-        *ret_pid = pid;
-        *ret_pidfd = TAKE_FD(pidfd);
-out:
-        safe_close(ready[0]);
-        safe_close(ready[1]);
-        return r;
+        c->ready_fd = safe_close(c->ready_fd);
+        return 0;
+}
+
+void vpsfs_abort(struct vpsfs_child *c) {
+        if (c->pidfd >= 0 && c->ready_fd >= 0)
+                kill_and_reap(c);
 }

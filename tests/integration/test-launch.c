@@ -605,6 +605,45 @@ Test(launch, root_that_does_not_answer_times_out) {
         launch_fails(&l, "wait for init", ETIMEDOUT);
 }
 
+/* root_wait: binds the test's rootfs onto t.fuse_mnt only now, as vpsfs mounts only while the
+ * init is being cloned. The init must see it: its mount namespace is made after the wait. */
+static int bind_root_late(void *userdata, const char **ret_step) {
+        *ret_step = "late bind";
+        if (mount(t.root, t.fuse_mnt, NULL, MS_BIND, NULL) < 0)
+                return -errno;
+        return 0;
+}
+
+Test(launch, root_mounted_during_root_wait_is_the_root) {
+        char *argv[4];
+        struct vps_launch l = vps("exec >/tmp/out 2>&1; echo late", argv);
+        char *out;
+
+        snprintf(t.fuse_mnt, sizeof(t.fuse_mnt), "%s/late", t.dir);
+        cr_assert_eq(mkdir(t.fuse_mnt, 0755), 0);
+        l.root = t.fuse_mnt;
+        l.root_wait = bind_root_late;
+        out = run(&l);
+        cr_assert_str_eq(out, "late\n");
+        free(out);
+}
+
+static int root_never_comes(void *userdata, const char **ret_step) {
+        *ret_step = userdata;
+        return -ECONNREFUSED;
+}
+
+/* vpsfs failed while the init waited for it: the child is killed and reaped, the step is the
+ * wait's own. */
+Test(launch, failed_root_wait_is_reported_by_its_step) {
+        char *argv[4];
+        struct vps_launch l = vps("true", argv);
+
+        l.root_wait = root_never_comes;
+        l.root_wait_data = (void *) "vpsfs exited (see run/log)";
+        launch_fails(&l, "vpsfs exited (see run/log)", ECONNREFUSED);
+}
+
 struct fd_case {
         const char *path;   /* in the rootfs */
         int flags;

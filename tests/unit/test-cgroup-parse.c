@@ -220,3 +220,32 @@ Test(cgroup_parse, find_root_none) {
                 "32 22 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n", &path), -ENOMEDIUM);
         cr_expect_str_eq(path, "untouched");
 }
+
+Test(cgroup_parse, find_root_unescapes_and_last_wins) {
+        char *path = NULL;
+
+        cr_assert_eq(cgroup_parse_mountinfo(MI_SYSFS
+                "30 22 0:26 / /sys/fs/cgroup rw shared:4 - cgroup2 cgroup2 rw\n"
+                "51 22 0:26 / /run/my\\040cg\\134x rw shared:4 master:1 - cgroup2 none rw\n",
+                &path), 0);
+        cr_expect_str_eq(path, "/run/my cg\\x");
+        free(path);
+}
+
+Test(cgroup_parse, find_root_refuses_what_the_kernel_never_writes) {
+        static const char *const bad[] = {
+                "30 22 0:26 / /sys/fs/cgroup rw cgroup2 cgroup2 rw\n", /* no separator */
+                "30 22 0:26 /sys/fs/cgroup\n",                         /* too short */
+                "30 22 0:26 / /sys/fs/\\04 rw - cgroup2 cgroup2 rw\n", /* short escape */
+                "30 22 0:26 / /sys/fs/\\x41 rw - cgroup2 cgroup2 rw\n", /* not octal */
+                "30 22 0:26 / sys rw - cgroup2 cgroup2 rw\n",          /* relative mount point */
+        };
+        char *path;
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                path = (char *) "untouched";
+                cr_expect_eq(cgroup_parse_mountinfo(bad[i], &path), -EBADMSG, "case %zu", i);
+                cr_expect_str_eq(path, "untouched");
+        }
+        cr_expect_eq(cgroup_parse_mountinfo("", &path), -ENOMEDIUM);
+}
