@@ -258,8 +258,9 @@ static void out_time(struct rec *r, char tag, struct timespec *old, const struct
 }
 
 /* One stat as: inode label, type and mode, links, owner, group, size, times. The inode label
- * is the order in which the run first met it, so hard links and renames compare too. */
-static void out_stat(struct rec *r, const struct stat *st) {
+ * is the order in which the run first met it, so hard links and renames compare too.
+ * Returns the label. */
+static size_t out_stat(struct rec *r, const struct stat *st) {
         size_t k;
         bool known;
 
@@ -284,9 +285,14 @@ static void out_stat(struct rec *r, const struct stat *st) {
                 out_time(r, 'm', &r->inodes[k].m, &st->st_mtim, known);
                 out_time(r, 'c', &r->inodes[k].c, &st->st_ctim, known);
         }
+        return k;
 }
 
+/* Stats every watched name. An inode no name leads to any more is forgotten: the backing fs
+ * may give its number to the next new file, or not, and that is no business of POSIX. */
 static void snapshot(struct rec *r) {
+        bool seen[MAX_INODES] = {};
+
         for (size_t k = 0; k < r->n_watch; k++) {
                 const char *w = r->watch[k];
                 struct stat st;
@@ -294,10 +300,17 @@ static void snapshot(struct rec *r) {
                 out(r, "  %.24s%s:", w, strlen(w) > 24 ? "..." : "");
                 if (lstat(w, &st) < 0)
                         out(r, " %s", strerrorname_np(errno) ?: "?");
-                else
-                        out_stat(r, &st);
+                else {
+                        size_t i = out_stat(r, &st);
+
+                        if (i < MAX_INODES)
+                                seen[i] = true;
+                }
                 out(r, "\n");
         }
+        for (size_t i = 0; i < r->n_inodes; i++)
+                if (!seen[i])
+                        r->inodes[i].dev = r->inodes[i].ino = 0;
 }
 
 static void watch(struct rec *r, const char *path) {
