@@ -683,12 +683,20 @@ static void run_all(const struct caller *c) {
                 const struct exception *ex;
                 char name[32];
 
-                snprintf(name, sizeof(name), "c%03zu", k);
-                setup_case(fx_at(native, "%s", name), pc, FX_ALT);
-                setup_case(B("%s", name), pc, 0);
-                run_case(pc, c, fx_at(native, "%s", name), bufs);
-                run_case(pc, c, M("%s", name), bufs + REC_MAX);
-                if (strcmp(bufs, bufs + REC_MAX) == 0)
+                bool same = false;
+
+                /* A second try on fresh directories: the machine is shared, and anyone who
+                 * walks /tmp changes a directory's atime under one column only. A real
+                 * difference shows twice. */
+                for (int try = 0; try < 2 && !same; try++) {
+                        snprintf(name, sizeof(name), "c%03zu-%d", k, try);
+                        setup_case(fx_at(native, "%s", name), pc, FX_ALT);
+                        setup_case(B("%s", name), pc, 0);
+                        run_case(pc, c, fx_at(native, "%s", name), bufs);
+                        run_case(pc, c, M("%s", name), bufs + REC_MAX);
+                        same = strcmp(bufs, bufs + REC_MAX) == 0;
+                }
+                if (same)
                         continue;
                 ex = exception_of(pc);
                 if (ex) {
