@@ -101,9 +101,29 @@ static int set_times(int fd, int ffd, const struct stat *attr, int to_set) {
         return utimensat(fd, "", ts, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
+/* chown(f, -1, -1) changes only ctime; the kernel passes it on as a SETATTR without any
+ * attribute (ctime itself travels only with the writeback cache). The same call on the
+ * backing file stamps ctime there, as ext4 does; but made by root it would also clear
+ * set-user-ID, which the kernel, had it wanted that, would have sent as a mode. */
+static int touch_ctime(int fd) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (fchownat(fd, "", (uid_t) -1, (gid_t) -1, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        return st.st_mode & (S_ISUID | S_ISGID) ? set_mode(fd, -1, st.st_mode & 07777) : 0;
+}
+
+#define SETATTR_ANY (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE | \
+                     FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)
+
 static int apply_setattr(struct vpsfs *fs, struct inode *i, int fd, int ffd, const struct stat *attr,
                          int to_set) {
         int r = 0;
+
+        if (!(to_set & SETATTR_ANY))
+                return touch_ctime(fd);
 
         /* Owner before mode: the kernel sends the mode that clears set-ID bits together with
          * a chown, and an explicit mode must win over what chown cleared. */

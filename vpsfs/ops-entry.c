@@ -205,16 +205,34 @@ void vpsfs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name) {
         fuse_reply_err(req, -remove_entry(vpsfs_of(req), parent, name, AT_REMOVEDIR));
 }
 
-static int rename_at(struct vpsfs *fs, int pfd, const char *name, int npfd, const char *newname,
-                     unsigned flags) {
+/* RENAME_WHITEOUT leaves a new inode (the whiteout) behind, which the backing fs gives the
+ * thread's fsuid/fsgid: made as the caller, like every other new entry. */
+static int renameat2_as(struct vpsfs *fs, fuse_req_t req, int pfd, const char *name, int npfd,
+                        const char *newname, unsigned flags) {
+        int r = 0;
+
+        if (flags & RENAME_WHITEOUT)
+                r = idview_begin(fs, req);
+        if (r < 0)
+                return r;
+        r = renameat2(pfd, name, npfd, newname, flags) < 0 ? -errno : 0;
+        if (flags & RENAME_WHITEOUT)
+                idview_end();
+        return r;
+}
+
+static int rename_at(struct vpsfs *fs, fuse_req_t req, int pfd, const char *name, int npfd,
+                     const char *newname, unsigned flags) {
         struct stat st;
         bool victim;
+        int r;
 
         victim = !(flags & RENAME_EXCHANGE) && fstatat(npfd, newname, &st, AT_SYMLINK_NOFOLLOW) == 0;
         if (victim)
                 inode_unlinking(fs, st.st_dev, st.st_ino);
-        if (renameat2(pfd, name, npfd, newname, flags) < 0)
-                return -errno;
+        r = renameat2_as(fs, req, pfd, name, npfd, newname, flags);
+        if (r < 0)
+                return r;
         if (victim && (st.st_nlink <= 1 || S_ISDIR(st.st_mode)))
                 inode_unlinked(fs, st.st_dev, st.st_ino);
         return 0;
@@ -230,7 +248,7 @@ void vpsfs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_i
         if (r >= 0) {
                 r = vpsfs_acquire_named(fs, newparent, newname, &np, &npfd);
                 if (r >= 0) {
-                        r = rename_at(fs, pfd, name, npfd, newname, flags);
+                        r = rename_at(fs, req, pfd, name, npfd, newname, flags);
                         inode_release(fs, np);
                 }
                 inode_release(fs, p);
