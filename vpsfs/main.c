@@ -299,7 +299,9 @@ static int serve(struct vpsfs *fs, const struct options *o) {
                 goto out_unmount;
         fuse_loop_cfg_set_max_threads(cfg, MAX_THREADS);
         fuse_loop_cfg_set_idle_threads(cfg, MAX_THREADS);
+        memory_start();
         r = fuse_session_loop_mt(fs->se, cfg) < 0 ? -EIO : 0;
+        memory_stop();
         fuse_loop_cfg_destroy(cfg);
 out_unmount:
         fuse_session_unmount(fs->se);

@@ -101,6 +101,13 @@ bool inode_acl_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t *ret
 void inode_acl_seen_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t gen);
 void inode_acl_changed(struct vpsfs *fs, struct inode *i);
 
+/* memory.c: malloc policy and the trimmer thread; start after daemonizing (fork keeps no
+ * threads), before the loop makes workers. */
+void memory_start(void);
+void memory_stop(void);
+/* Hands free heap pages and mappings of code not running back to the kernel. */
+void memory_trim(void);
+
 /* idview.c */
 void idview_stat(const struct vpsfs *fs, struct stat *st);
 int idview_uid_to_virt(const struct vpsfs *fs, uid_t alt, uid_t *ret_virt);

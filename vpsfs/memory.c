@@ -1,0 +1,188 @@
+/* The daemon's memory policy (issue 3: an idle daemon <= 2 MiB RSS). glibc's malloc is kept
+ * from hoarding, and once the daemon has gone quiet after work, a thread hands back what the
+ * work left behind: free heap pages, and this process's mappings of code it is not running. */
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/macro.h"
+#include "vpsfs/vpsfs.h"
+
+/* glibc raises its mmap threshold to the size of every mmapped chunk freed (up to 32 MiB),
+ * after which libfuse's per-worker request buffers come from the heaps and stay resident
+ * after their threads are gone. A fixed threshold also fixes the trim threshold. */
+#define MMAP_THRESHOLD (128 * 1024)
+/* One heap per core rather than eight: workers wait for the FUSE device far longer than for
+ * malloc's lock, and small blocks come from each thread's tcache without it. */
+#define ARENA_MAX 2
+/* How often the trimmer looks, and how much CPU the rest of the daemon may have used in one
+ * such period for it to count as quiet. */
+#define TRIM_PERIOD_S 1
+#define QUIET_CPU_NS (20 * 1000 * 1000)
+/* The first look comes soon after the start, once the loop has made its first worker and
+ * answered INIT. */
+#define FIRST_LOOK_MS 250
+#define TRIMMER_STACK (256 * 1024)
+/* Executable, libc, libfuse and the loader have three or four each. */
+#define MAX_CODE_MAPPINGS 64
+
+static struct {
+        pthread_mutex_t lock;
+        pthread_cond_t wake;
+        pthread_t thread;
+        bool running;
+        bool stop;
+} trimmer = {
+        .lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+struct range {
+        unsigned long start, end;
+};
+
+/* The read-only file mappings without anonymous pages that have pages mapped. A mapping
+ * with anonymous pages (RELRO, written before it was made read-only) is never listed:
+ * dropping would lose them. Returns how many ranges it wrote, at most n. */
+static size_t code_mappings(struct range *ret, size_t n) {
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/smaps", "re");
+        unsigned long start = 0, end = 0, s, e, inode;
+        bool candidate = false, resident = false;
+        char line[512], perms[8];
+        size_t k = 0;
+        long kb;
+
+        if (!f)
+                return 0;
+        while (k < n && fgets(line, sizeof(line), f)) {
+                /* Into temporaries: "Anonymous:" reads as the hex number A to %lx. */
+                if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &s, &e, perms, &inode) == 4) {
+                        start = s;
+                        end = e;
+                        candidate = inode != 0 && perms[1] != 'w';
+                        resident = false;
+                } else if (candidate && sscanf(line, "Rss: %ld kB", &kb) == 1)
+                        resident = kb > 0;
+                else if (candidate && sscanf(line, "Anonymous: %ld kB", &kb) == 1) {
+                        if (kb == 0 && resident)
+                                ret[k++] = (struct range) { start, end };
+                        candidate = false;
+                }
+                /* A line longer than the buffer is never a header or a field we read. */
+                while (!strchr(line, '\n') && fgets(line, sizeof(line), f))
+                        ;
+        }
+        return k;
+}
+
+/* MADV_DONTNEED on a read-only file mapping only unmaps pages that the page cache keeps; the
+ * next use maps them again. Libraries are mapped whole and the kernel maps the 64 KiB around
+ * every fault, so most of libc counts in RSS after start-up though little of it runs again.
+ * All ranges are listed before any is dropped, so that the listing's own code (stdio,
+ * scanf) is not mapped back in between. */
+static void drop_code_mappings(void) {
+        struct range r[MAX_CODE_MAPPINGS];
+        size_t n = code_mappings(r, ELEMENTSOF(r));
+
+        for (size_t k = 0; k < n; k++)
+                (void) madvise((void *) r[k].start, r[k].end - r[k].start, MADV_DONTNEED);
+}
+
+void memory_trim(void) {
+        (void) malloc_trim(0);
+        drop_code_mappings();
+}
+
+static int64_t cpu_ns(clockid_t clock) {
+        struct timespec ts;
+
+        if (clock_gettime(clock, &ts) < 0)
+                return 0;
+        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static long minor_faults(void) {
+        struct rusage ru;
+
+        return getrusage(RUSAGE_SELF, &ru) < 0 ? 0 : ru.ru_minflt;
+}
+
+/* Trims once the daemon has faulted memory in since the last trim (so there may be
+ * something to give back) and the rest of it then used next to no CPU for a whole period.
+ * Waking every few seconds costs an idle daemon a few microseconds; no request pays. */
+static void *trimmer_main(void *arg) {
+        int64_t others, last_others = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+        long faults_at_trim = minor_faults();
+        struct timespec deadline;
+        bool first = true;
+
+        pthread_mutex_lock(&trimmer.lock);
+        while (!trimmer.stop) {
+                clock_gettime(CLOCK_MONOTONIC, &deadline);
+                if (first)
+                        deadline.tv_nsec += FIRST_LOOK_MS * 1000000L;
+                else
+                        deadline.tv_sec += TRIM_PERIOD_S;
+                if (deadline.tv_nsec >= 1000000000L) {
+                        deadline.tv_sec++;
+                        deadline.tv_nsec -= 1000000000L;
+                }
+                first = false;
+                if (pthread_cond_timedwait(&trimmer.wake, &trimmer.lock, &deadline) != ETIMEDOUT)
+                        continue;
+                others = cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+                if (others - last_others < QUIET_CPU_NS && minor_faults() != faults_at_trim) {
+                        memory_trim();
+                        faults_at_trim = minor_faults();
+                }
+                last_others = others;
+        }
+        pthread_mutex_unlock(&trimmer.lock);
+        return NULL;
+}
+
+void memory_start(void) {
+        pthread_condattr_t cattr;
+        pthread_attr_t attr;
+        sigset_t all, old;
+        int r;
+
+        /* Before any worker exists: arenas are made as threads first allocate. */
+        if (mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) != 1 || mallopt(M_ARENA_MAX, ARENA_MAX) != 1)
+                log_debug("mallopt() refused; malloc keeps its own policy");
+        memory_trim();
+
+        pthread_condattr_init(&cattr);
+        pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+        pthread_cond_init(&trimmer.wake, &cattr);
+        pthread_condattr_destroy(&cattr);
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, TRIMMER_STACK);
+        /* SIGTERM and SIGINT must reach the thread that ends libfuse's loop, never this one. */
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        r = pthread_create(&trimmer.thread, &attr, trimmer_main, NULL);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_attr_destroy(&attr);
+        if (r != 0)
+                log_debug_errno(-r, "cannot start the trimmer thread, memory is trimmed only now: %m");
+        trimmer.running = r == 0;
+}
+
+void memory_stop(void) {
+        if (!trimmer.running)
+                return;
+        pthread_mutex_lock(&trimmer.lock);
+        trimmer.stop = true;
+        pthread_cond_signal(&trimmer.wake);
+        pthread_mutex_unlock(&trimmer.lock);
+        pthread_join(trimmer.thread, NULL);
+        trimmer.running = false;
+        pthread_cond_destroy(&trimmer.wake);
+}
