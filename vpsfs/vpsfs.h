@@ -37,19 +37,34 @@ struct inode {
         bool pinned;         /* fd must stay: no usable handle (see inode.c) */
         bool hashed;         /* findable by (dev, ino) */
         uint8_t acl_absent;  /* IDVIEW_ACL_* known absent: answered without a syscall */
+        bool in_slab;        /* from the table's slab, not malloc() */
         uint32_t acl_gen;    /* bumped by every ACL change through vpsfs */
         struct inode *hnext;
         struct inode *lru_prev, *lru_next;
         struct file_handle *handle; /* NULL when pinned */
 };
 
+/* slab.c: fixed-size objects in mmapped blocks, given back as blocks empty. */
+struct slab {
+        size_t size;
+        struct slab_block *partial; /* blocks with a free object */
+        struct slab_block *spare;   /* one empty block kept */
+};
+void slab_init(struct slab *s, size_t size);
+void *slab_alloc(struct slab *s); /* zeroed; NULL when out of memory */
+void slab_free(struct slab *s, void *p);
+void slab_done(struct slab *s);
+
 struct inode_table {
         pthread_mutex_t lock;
+        struct slab inodes; /* inodes whose handle fits INODE_SLAB_HANDLE (inode.c) */
         struct inode **slots;
         uint32_t *slot_gen;
         uint32_t n_slots, cap_slots;
         uint32_t *free_idx;
         uint32_t n_free;
+        uint32_t gen_floor;  /* above every generation forgotten by shrinking the arrays */
+        uint32_t shrink_at;  /* slots in use at which shrinking is tried next */
         struct inode **buckets;
         size_t n_buckets, n_hashed;
         struct inode *lru_head, *lru_tail; /* most recently used first */
