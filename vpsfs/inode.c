@@ -12,6 +12,14 @@
 #include "vpsfs/vpsfs.h"
 
 #define ROOT_IDX 1u
+/* The arrays never shrink below their starting size; they grow by doubling and shrink, once
+ * mostly empty, to a quarter full at most, so a table near one size does not flap. */
+#define MIN_SLOTS 1024u
+#define MIN_BUCKETS 1024u
+#define SHRINK_FRACTION 8u
+/* Handles up to this size (ext4's are 8 bytes, btrfs's 20) make an inode of slab size; a
+ * larger one comes from malloc(). */
+#define INODE_SLAB_HANDLE 24u
 
 struct handle_buf {
         struct file_handle fh;
@@ -35,8 +43,7 @@ static struct inode *hash_find(const struct inode_table *t, dev_t dev, ino_t ino
         return NULL;
 }
 
-static int hash_grow(struct inode_table *t) {
-        size_t n = t->n_buckets * 2;
+static int hash_resize(struct inode_table *t, size_t n) {
         struct inode **b = calloc(n, sizeof(*b));
         struct inode **old = t->buckets;
         size_t old_n = t->n_buckets;
@@ -137,6 +144,13 @@ static void end_io_locked(struct vpsfs *fs, struct inode *i) {
         i->cached_io = false;
 }
 
+static void inode_free(struct inode_table *t, struct inode *i) {
+        if (i->in_slab)
+                slab_free(&t->inodes, i);
+        else
+                free(i);
+}
+
 static void destroy_locked(struct vpsfs *fs, struct inode *i) {
         struct inode_table *t = &fs->table;
 
@@ -146,7 +160,7 @@ static void destroy_locked(struct vpsfs *fs, struct inode *i) {
                 t->n_cached--;
         }
         safe_close(i->fd);
-        free(i);
+        inode_free(t, i);
 }
 
 static int slot_alloc(struct inode_table *t, struct inode *i) {
@@ -173,8 +187,11 @@ static int slot_alloc(struct inode_table *t, struct inode *i) {
                         t->free_idx = f;
                         memset(g + t->cap_slots, 0, (cap - t->cap_slots) * sizeof(*g));
                         t->cap_slots = cap;
+                        t->shrink_at = cap / SHRINK_FRACTION;
                 }
                 idx = t->n_slots++;
+                /* Its generation may have been forgotten when the arrays last shrank. */
+                t->slot_gen[idx] = MAX(t->slot_gen[idx], t->gen_floor);
         }
         /* A reused slot gets a new generation, so a stale fuse_ino_t never matches. */
         if (++t->slot_gen[idx] == 0)
@@ -198,12 +215,13 @@ int inode_table_init(struct vpsfs *fs, int root_fd, size_t max_cached) {
         t->mount_fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (t->mount_fd < 0)
                 return -errno;
-        t->cap_slots = 1024;
+        t->cap_slots = MIN_SLOTS;
+        t->shrink_at = 0;
         t->n_slots = ROOT_IDX + 1;
         t->slots = calloc(t->cap_slots, sizeof(*t->slots));
         t->slot_gen = calloc(t->cap_slots, sizeof(*t->slot_gen));
         t->free_idx = calloc(t->cap_slots, sizeof(*t->free_idx));
-        t->n_buckets = 1024;
+        t->n_buckets = MIN_BUCKETS;
         t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
         root = calloc(1, sizeof(*root));
         if (!t->slots || !t->slot_gen || !t->free_idx || !t->buckets || !root) {
@@ -211,6 +229,7 @@ int inode_table_init(struct vpsfs *fs, int root_fd, size_t max_cached) {
                 return -ENOMEM;
         }
         t->max_cached = max_cached;
+        slab_init(&t->inodes, sizeof(struct inode) + sizeof(struct file_handle) + INODE_SLAB_HANDLE);
         pthread_mutex_init(&t->lock, NULL);
 
         /* The root keeps its descriptor for the life of the mount; gen 0 makes it FUSE_ROOT_ID. */
@@ -235,6 +254,7 @@ void inode_table_done(struct vpsfs *fs) {
         free(t->slot_gen);
         free(t->free_idx);
         free(t->buckets);
+        slab_done(&t->inodes);
         safe_close(t->mount_fd);
         pthread_mutex_destroy(&t->lock);
 }
@@ -328,12 +348,14 @@ static struct inode *ref_existing_locked(struct inode_table *t, const struct sta
         return i;
 }
 
-static struct inode *inode_new(const struct stat *st, const struct file_handle *fh) {
+static struct inode *inode_new(struct inode_table *t, const struct stat *st, const struct file_handle *fh) {
         size_t hsize = fh ? sizeof(*fh) + fh->handle_bytes : 0;
-        struct inode *i = calloc(1, sizeof(*i) + hsize);
+        bool in_slab = sizeof(struct inode) + hsize <= t->inodes.size;
+        struct inode *i = in_slab ? slab_alloc(&t->inodes) : calloc(1, sizeof(*i) + hsize);
 
         if (!i)
                 return NULL;
+        i->in_slab = in_slab;
         i->dev = st->st_dev;
         i->ino = st->st_ino;
         i->type = st->st_mode & S_IFMT;
@@ -352,7 +374,7 @@ static int insert_locked(struct vpsfs *fs, struct inode *i) {
         int r;
 
         if (t->n_hashed >= t->n_buckets) {
-                r = hash_grow(t);
+                r = hash_resize(t, t->n_buckets * 2);
                 if (r < 0)
                         return r;
         }
@@ -374,11 +396,11 @@ static int ref_stat(struct vpsfs *fs, const struct stat *st, const struct file_h
         pthread_mutex_lock(&t->lock);
         i = ref_existing_locked(t, st);
         if (!i) {
-                i = inode_new(st, fh);
+                i = inode_new(t, st, fh);
                 if (!i)
                         r = -ENOMEM;
                 else if ((r = insert_locked(fs, i)) < 0)
-                        free(i);
+                        inode_free(t, i);
         }
         if (r >= 0 && opening)
                 i->opens++;
@@ -462,6 +484,63 @@ int inode_lookup(struct vpsfs *fs, int parent_fd, const char *name, struct fuse_
         return ref_fd(fs, fd, true, false, e);
 }
 
+/* The smallest power of two, at least min, that holds n at most a quarter full. */
+static size_t shrunk_size(size_t n, size_t min) {
+        size_t size = min;
+
+        while (size < 4 * n)
+                size *= 2;
+        return size;
+}
+
+/* Slots can only go down to the highest one in use, since a slot's index is part of the
+ * fuse_ino_t the kernel holds; the free list is rebuilt to hand out the lowest first, which
+ * keeps that index low. If a slot in use holds the arrays up, the next try waits until half
+ * as many are in use. */
+static void slots_shrink_locked(struct inode_table *t) {
+        uint32_t top = t->n_slots - 1, cap;
+        struct inode **s;
+        uint32_t *g, *f;
+
+        while (top > ROOT_IDX && !t->slots[top])
+                top--;
+        cap = (uint32_t) shrunk_size(top + 1, MIN_SLOTS);
+        if (cap >= t->cap_slots) {
+                t->shrink_at = (t->n_slots - t->n_free) / 2;
+                return;
+        }
+        for (uint32_t k = cap; k < t->cap_slots; k++)
+                t->gen_floor = MAX(t->gen_floor, t->slot_gen[k]);
+        /* The free list in descending order, so that the lowest is taken first. */
+        t->n_slots = top + 1;
+        t->n_free = 0;
+        for (uint32_t k = top; k > ROOT_IDX; k--)
+                if (!t->slots[k])
+                        t->free_idx[t->n_free++] = k;
+        /* Should realloc() fail to shrink one, the old array stays, larger than cap. */
+        s = realloc(t->slots, cap * sizeof(*s));
+        if (s)
+                t->slots = s;
+        g = realloc(t->slot_gen, cap * sizeof(*g));
+        if (g)
+                t->slot_gen = g;
+        f = realloc(t->free_idx, cap * sizeof(*f));
+        if (f)
+                t->free_idx = f;
+        t->cap_slots = cap;
+        t->shrink_at = cap / SHRINK_FRACTION;
+}
+
+/* After the kernel forgot most inodes (drop_caches, rm -rf of a large tree), the arrays
+ * sized for the peak go back to the allocator, and from there, once the daemon is quiet, to
+ * the kernel (memory.c). */
+static void table_shrink_locked(struct inode_table *t) {
+        if (t->cap_slots > MIN_SLOTS && t->n_slots - t->n_free <= t->shrink_at)
+                slots_shrink_locked(t);
+        if (t->n_buckets > MIN_BUCKETS && t->n_hashed <= t->n_buckets / SHRINK_FRACTION)
+                (void) hash_resize(t, shrunk_size(t->n_hashed, MIN_BUCKETS));
+}
+
 void inode_forget(struct vpsfs *fs, fuse_ino_t ino, uint64_t n) {
         struct inode_table *t = &fs->table;
         uint32_t idx = (uint32_t) ino, gen = (uint32_t) (ino >> 32);
@@ -477,6 +556,7 @@ void inode_forget(struct vpsfs *fs, fuse_ino_t ino, uint64_t n) {
                         t->free_idx[t->n_free++] = idx;
                         if (i->fd_users == 0)
                                 destroy_locked(fs, i);
+                        table_shrink_locked(t);
                 }
         }
         pthread_mutex_unlock(&t->lock);

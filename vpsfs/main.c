@@ -128,7 +128,7 @@ static int parse_argv(int argc, char **argv, struct options *o) {
                         print_help();
                         return 0;
                 case 'V':
-                        printf("vpsfs %s (libfuse %s)\n", VPS_VERSION, fuse_pkgversion());
+                        printf("vpsfs %s (libfuse %d.%d)\n", VPS_VERSION, FUSE_MAJOR_VERSION, FUSE_MINOR_VERSION);
                         return 0;
                 case 'o':
                         if (o->n_lists == ELEMENTSOF(o->lists))
@@ -325,7 +325,9 @@ static int serve(struct vpsfs *fs, const struct options *o) {
                 goto out_unmount;
         fuse_loop_cfg_set_max_threads(cfg, MAX_THREADS);
         fuse_loop_cfg_set_idle_threads(cfg, MAX_THREADS);
+        memory_start();
         r = fuse_session_loop_mt(fs->se, cfg) < 0 ? -EIO : 0;
+        memory_stop();
         fuse_loop_cfg_destroy(cfg);
 out_unmount:
         vpsfs_unmount(mnt_path ? mnt_path : o->mountpoint, fs->dev_fd);

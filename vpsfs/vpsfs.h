@@ -37,6 +37,7 @@ struct inode {
         bool pinned;         /* fd must stay: no usable handle (see inode.c) */
         bool hashed;         /* findable by (dev, ino) */
         uint8_t acl_absent;  /* IDVIEW_ACL_* known absent: answered without a syscall */
+        bool in_slab;        /* from the table's slab, not malloc() */
         uint32_t acl_gen;    /* bumped by every ACL change through vpsfs */
         /* While the kernel holds open files of the inode (opens > 0): the passthrough
          * backing file they all share, or cached_io when they go through the loop. */
@@ -47,13 +48,27 @@ struct inode {
         struct file_handle *handle; /* NULL when pinned */
 };
 
+/* slab.c: fixed-size objects in mmapped blocks, given back as blocks empty. */
+struct slab {
+        size_t size;
+        struct slab_block *partial; /* blocks with a free object */
+        struct slab_block *spare;   /* one empty block kept */
+};
+void slab_init(struct slab *s, size_t size);
+void *slab_alloc(struct slab *s); /* zeroed; NULL when out of memory */
+void slab_free(struct slab *s, void *p);
+void slab_done(struct slab *s);
+
 struct inode_table {
         pthread_mutex_t lock;
+        struct slab inodes; /* inodes whose handle fits INODE_SLAB_HANDLE (inode.c) */
         struct inode **slots;
         uint32_t *slot_gen;
         uint32_t n_slots, cap_slots;
         uint32_t *free_idx;
         uint32_t n_free;
+        uint32_t gen_floor;  /* above every generation forgotten by shrinking the arrays */
+        uint32_t shrink_at;  /* slots in use at which shrinking is tried next */
         struct inode **buckets;
         size_t n_buckets, n_hashed;
         struct inode *lru_head, *lru_tail; /* most recently used first */
@@ -132,6 +147,13 @@ fuse_ino_t inode_nodeid(const struct inode *i);
 bool inode_acl_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t *ret_gen);
 void inode_acl_seen_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t gen);
 void inode_acl_changed(struct vpsfs *fs, struct inode *i);
+
+/* memory.c: malloc policy and the trimmer thread; start after daemonizing (fork keeps no
+ * threads), before the loop makes workers. */
+void memory_start(void);
+void memory_stop(void);
+/* Hands free heap pages and mappings of code not running back to the kernel. */
+void memory_trim(void);
 
 /* idview.c */
 void idview_stat(const struct vpsfs *fs, struct stat *st);
