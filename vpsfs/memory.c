@@ -5,9 +5,6 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include "common/log.h"
@@ -29,9 +26,6 @@
 #define TRIM_PERIOD_S 1
 #define QUIET_CPU_NS (20 * 1000 * 1000)
 #define WORK_CPU_NS (20 * 1000 * 1000)
-/* The first look comes soon after the start, once the loop has made its first worker and
- * answered INIT. */
-#define FIRST_LOOK_MS 250
 #define TRIMMER_STACK (256 * 1024)
 
 static struct {
@@ -65,20 +59,11 @@ static int64_t others_cpu_ns(void) {
 static void *trimmer_main(void *arg) {
         int64_t now, last = others_cpu_ns(), at_trim = last - WORK_CPU_NS;
         struct timespec deadline;
-        bool first = true;
 
         pthread_mutex_lock(&trimmer.lock);
         while (!trimmer.stop) {
                 clock_gettime(CLOCK_MONOTONIC, &deadline);
-                if (first)
-                        deadline.tv_nsec += FIRST_LOOK_MS * 1000000L;
-                else
-                        deadline.tv_sec += TRIM_PERIOD_S;
-                if (deadline.tv_nsec >= 1000000000L) {
-                        deadline.tv_sec++;
-                        deadline.tv_nsec -= 1000000000L;
-                }
-                first = false;
+                deadline.tv_sec += TRIM_PERIOD_S;
                 if (pthread_cond_timedwait(&trimmer.wake, &trimmer.lock, &deadline) != ETIMEDOUT)
                         continue;
                 now = others_cpu_ns();
