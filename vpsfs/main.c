@@ -128,7 +128,7 @@ static int parse_argv(int argc, char **argv, struct options *o) {
                         print_help();
                         return 0;
                 case 'V':
-                        printf("vpsfs %s (libfuse %d.%d)\n", VPS_VERSION, FUSE_MAJOR_VERSION, FUSE_MINOR_VERSION);
+                        printf("vpsfs %s (libfuse %s)\n", VPS_VERSION, fuse_pkgversion());
                         return 0;
                 case 'o':
                         if (o->n_lists == ELEMENTSOF(o->lists))
