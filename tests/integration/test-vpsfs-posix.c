@@ -586,50 +586,32 @@ static void setup_case(const char *dir, const struct posix_case *pc, uid_t ids) 
         close(dfd);
 }
 
+struct case_run {
+        const struct posix_case *pc;
+        struct rec r;
+};
+
+static int case_main(void *arg) {
+        struct case_run *cr = arg;
+
+        run_calls(&cr->r, cr->pc);
+        return 0;
+}
+
 /* Runs pc as c in dir (which must exist); the record goes to buf. */
 static void run_case(const struct posix_case *pc, const struct caller *c, const char *dir, char *buf) {
-        int go[2], ready[2], status;
-        char byte = 0;
-        pid_t pid;
+        struct case_run cr = { .pc = pc, .r = { .buf = buf, .c = c } };
+        struct fx_cred cred = { .uid = (uid_t) seen_id(c, c->uid), .gid = (gid_t) seen_id(c, c->gid),
+                                .ngroups = c->ngroups, .userns = c->userns };
+        int r;
 
         memset(buf, 0, REC_MAX);
-        cr_assert_eq(pipe2(go, O_CLOEXEC), 0);
-        cr_assert_eq(pipe2(ready, O_CLOEXEC), 0);
-        pid = fork();
-        cr_assert_geq(pid, 0);
-        if (pid == 0) {
-                struct rec r = { .buf = buf, .c = c };
-                struct fx_cred cred = { .uid = (uid_t) seen_id(c, c->uid), .gid = (gid_t) seen_id(c, c->gid),
-                                        .ngroups = c->ngroups, .userns = c->userns };
-
-                if (c->hostroot)
-                        cred.uid = cred.gid = 0;
-                for (size_t k = 0; k < c->ngroups; k++)
-                        cred.groups[k] = (gid_t) seen_id(c, c->groups[k]);
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (chdir(dir) < 0)
-                        _exit(204);
-                if (c->userns && unshare(CLONE_NEWUSER) < 0)
-                        _exit(201);
-                if (write(ready[1], &byte, 1) != 1 || read(go[0], &byte, 1) != 1)
-                        _exit(202);
-                fx_become(&cred);
-                run_calls(&r, pc);
-                _exit(0);
-        }
-        cr_assert_eq(read(ready[0], &byte, 1), 1);
-        if (c->userns) {
-                fx_write_map(pid, "uid_map", IDMAP_UID);
-                fx_write_map(pid, "gid_map", IDMAP_GID);
-        }
-        cr_assert_eq(write(go[1], &byte, 1), 1);
-        close(go[0]);
-        close(go[1]);
-        close(ready[0]);
-        close(ready[1]);
-        cr_assert_eq(waitpid(pid, &status, 0), pid);
-        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s as %s: the child failed (status %#x)",
-                  pc->name, c->name, status);
+        if (c->hostroot)
+                cred.uid = cred.gid = 0;
+        for (size_t k = 0; k < c->ngroups; k++)
+                cred.groups[k] = (gid_t) seen_id(c, c->groups[k]);
+        r = fx_run_in(&cred, dir, case_main, &cr);
+        cr_assert_eq(r, 0, "%s as %s: the child failed (exit status %d)", pc->name, c->name, r);
 }
 
 /* Where the two columns may differ for a reason inherent to FUSE; see the note at each. */

@@ -224,9 +224,10 @@ static inline void fx_become(const struct fx_cred *c) {
                 _exit(200);
 }
 
-/* Runs fn(arg) in a child with the credentials c; returns what fn returned (an errno value,
- * 0 for success), or 255 if the child died. */
-static inline int fx_run(const struct fx_cred *c, int (*fn)(void *), void *arg) {
+/* Runs fn(arg) in a child with the credentials c, in the directory dir if not NULL (entered
+ * before the credentials change); returns what fn returned (an errno value, 0 for success),
+ * or 255 if the child died. */
+static inline int fx_run_in(const struct fx_cred *c, const char *dir, int (*fn)(void *), void *arg) {
         int go[2], ready[2], status;
         char byte = 0;
         pid_t pid;
@@ -237,6 +238,8 @@ static inline int fx_run(const struct fx_cred *c, int (*fn)(void *), void *arg) 
         cr_assert_geq(pid, 0);
         if (pid == 0) {
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (dir && chdir(dir) < 0)
+                        _exit(204);
                 if (c->userns && unshare(CLONE_NEWUSER) < 0)
                         _exit(201);
                 if (write(ready[1], &byte, 1) != 1 || read(go[0], &byte, 1) != 1)
@@ -256,6 +259,10 @@ static inline int fx_run(const struct fx_cred *c, int (*fn)(void *), void *arg) 
         close(ready[1]);
         cr_assert_eq(waitpid(pid, &status, 0), pid);
         return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+}
+
+static inline int fx_run(const struct fx_cred *c, int (*fn)(void *), void *arg) {
+        return fx_run_in(c, NULL, fn, arg);
 }
 
 /* Common callers: the VPS's users seen from the host, and from inside the VPS. */
