@@ -130,7 +130,9 @@ void slab_free(struct slab *s, void *p) {
                 block_unmap(b);
                 return;
         }
-        /* The spare's pages go too; they come back zero, an empty header included. */
+        /* The spare's pages go too; they come back zero, an empty header included, and its
+         * objects are handed out again from the start, so none may stay poisoned. */
+        ASAN_UNPOISON_MEMORY_REGION(b, BLOCK_SIZE);
         (void) madvise(b, BLOCK_SIZE, MADV_DONTNEED);
         s->spare = b;
 }
