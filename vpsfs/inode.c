@@ -678,27 +678,27 @@ int inode_reopen(struct vpsfs *fs, struct inode *i, int fd, int flags) {
         return r < 0 ? -errno : r;
 }
 
-bool inode_acl_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t *ret_gen) {
+bool inode_xattr_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t *ret_gen) {
         bool absent;
 
         pthread_mutex_lock(&fs->table.lock);
-        absent = i->acl_absent & kind;
-        *ret_gen = i->acl_gen;
+        absent = i->xattr_absent & kind;
+        *ret_gen = i->xattr_gen;
         pthread_mutex_unlock(&fs->table.lock);
         return absent;
 }
 
-void inode_acl_seen_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t gen) {
+void inode_xattr_seen_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t gen) {
         pthread_mutex_lock(&fs->table.lock);
         /* Only if no ACL change raced with the look-up that saw it absent. */
-        if (i->acl_gen == gen)
-                i->acl_absent |= (uint8_t) kind;
+        if (i->xattr_gen == gen)
+                i->xattr_absent |= (uint8_t) kind;
         pthread_mutex_unlock(&fs->table.lock);
 }
 
-void inode_acl_changed(struct vpsfs *fs, struct inode *i) {
+void inode_xattr_changed(struct vpsfs *fs, struct inode *i) {
         pthread_mutex_lock(&fs->table.lock);
-        i->acl_gen++;
-        i->acl_absent = 0;
+        i->xattr_gen++;
+        i->xattr_absent = 0;
         pthread_mutex_unlock(&fs->table.lock);
 }

@@ -47,6 +47,13 @@ static int x_remove(int fd, const char *name) {
         return removexattr(path, name) < 0 ? -errno : 0;
 }
 
+/* VPSFS_XATTR_* for a name whose absence the table remembers, else 0. */
+static int watched_kind(const char *name) {
+        if (strcmp(name, "security.capability") == 0)
+                return VPSFS_XATTR_CAPS;
+        return idview_acl_kind(name);
+}
+
 void vpsfs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
                        size_t size, int flags) {
         struct vpsfs *fs = vpsfs_of(req);
@@ -72,8 +79,8 @@ void vpsfs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const c
         r = inode_acquire(fs, ino, &i, &fd);
         if (r >= 0) {
                 r = x_set(fd, name, value, size, flags);
-                if (idview_is_acl(name))
-                        inode_acl_changed(fs, i);
+                if (watched_kind(name))
+                        inode_xattr_changed(fs, i);
                 inode_release(fs, i);
         }
         fuse_reply_err(req, -r);
@@ -91,18 +98,18 @@ static void reply_value(fuse_req_t req, size_t size, const char *buf, ssize_t n)
 
 static ssize_t get_value(struct vpsfs *fs, struct inode *i, int fd, const char *name, size_t size,
                          char **buf) {
-        int kind = idview_acl_kind(name);
+        int kind = watched_kind(name);
         uint32_t gen = 0;
         ssize_t n;
 
-        if (kind && inode_acl_absent(fs, i, kind, &gen))
+        if (kind && inode_xattr_absent(fs, i, kind, &gen))
                 return -ENODATA;
         *buf = size ? malloc(size) : NULL;
         if (size && !*buf)
                 return -ENOMEM;
         n = x_get(fd, name, *buf, size);
         if (kind && n == -ENODATA)
-                inode_acl_seen_absent(fs, i, kind, gen);
+                inode_xattr_seen_absent(fs, i, kind, gen);
         return n;
 }
 
@@ -144,8 +151,8 @@ void vpsfs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name) {
         r = inode_acquire(fs, ino, &i, &fd);
         if (r >= 0) {
                 r = x_remove(fd, name);
-                if (idview_is_acl(name))
-                        inode_acl_changed(fs, i);
+                if (watched_kind(name))
+                        inode_xattr_changed(fs, i);
                 inode_release(fs, i);
         }
         fuse_reply_err(req, -r);

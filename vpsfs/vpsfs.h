@@ -36,9 +36,9 @@ struct inode {
         unsigned opens;      /* open file handles the kernel holds */
         bool pinned;         /* fd must stay: no usable handle (see inode.c) */
         bool hashed;         /* findable by (dev, ino) */
-        uint8_t acl_absent;  /* IDVIEW_ACL_* known absent: answered without a syscall */
+        uint8_t xattr_absent;  /* VPSFS_XATTR_* known absent: answered without a syscall */
         bool in_slab;        /* from the table's slab, not malloc() */
-        uint32_t acl_gen;    /* bumped by every ACL change through vpsfs */
+        uint32_t xattr_gen;    /* bumped by every change of those through vpsfs */
         /* While the kernel holds open files of the inode (opens > 0): the passthrough
          * backing file they all share, or cached_io when they go through the loop. */
         int backing_id;
@@ -142,11 +142,12 @@ int inode_open_backing(struct vpsfs *fs, fuse_ino_t ino, int fd);
 int inode_reopen(struct vpsfs *fs, struct inode *i, int fd, int flags);
 fuse_ino_t inode_nodeid(const struct inode *i);
 /* The kernel asks for the root's access ACL on every path walk (it cannot cache ACLs of the
- * root inode, made before INIT), and for ACLs after every attribute refresh. vpsfs is the
- * only writer, so absence, once seen, stays true until an ACL is set through vpsfs. */
-bool inode_acl_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t *ret_gen);
-void inode_acl_seen_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t gen);
-void inode_acl_changed(struct vpsfs *fs, struct inode *i);
+ * root inode, made before INIT), for ACLs after every attribute refresh, and for
+ * security.capability before every write (a capability to remove). vpsfs is the only
+ * writer, so absence, once seen, stays true until one of them is set through vpsfs. */
+bool inode_xattr_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t *ret_gen);
+void inode_xattr_seen_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t gen);
+void inode_xattr_changed(struct vpsfs *fs, struct inode *i);
 
 /* memory.c: malloc policy and the trimmer thread; start after daemonizing (fork keeps no
  * threads), before the loop makes workers. */
@@ -172,6 +173,13 @@ enum {
 /* IDVIEW_ACL_ACCESS or IDVIEW_ACL_DEFAULT for the two ACL names, 0 for anything else. */
 int idview_acl_kind(const char *name);
 bool idview_is_acl(const char *name);
+/* The attributes whose absence the inode table remembers (xattr_absent): the two ACLs and
+ * security.capability. */
+enum {
+        VPSFS_XATTR_ACL_ACCESS = IDVIEW_ACL_ACCESS,
+        VPSFS_XATTR_ACL_DEFAULT = IDVIEW_ACL_DEFAULT,
+        VPSFS_XATTR_CAPS = 4,
+};
 int idview_acl_to_virt(const struct vpsfs *fs, void *value, size_t size);
 int idview_acl_to_alt(const struct vpsfs *fs, void *value, size_t size);
 

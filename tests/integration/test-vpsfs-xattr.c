@@ -1,6 +1,7 @@
 /* Extended attributes through vpsfs: plain ones pass through, POSIX ACLs have the IDs
  * inside their blobs translated both ways and are enforced by the kernel. */
 #include <linux/posix_acl.h>
+#include <linux/capability.h>
 #include <linux/posix_acl_xattr.h>
 #include <sys/xattr.h>
 
@@ -160,4 +161,30 @@ Test(vpsfs_xattr, noacl_stores_but_does_not_enforce) {
         cr_assert_eq(acl_id(B("f"), ACCESS, ACL_USER), 1001);
         cr_assert_eq(acl_id(M("f"), ACCESS, ACL_USER), FX_ALT_OF(1001));
         cr_assert_eq(fx_run(FX_HOST(1001), fx_open_read, (void *) M("f")), EACCES);
+}
+
+/* vpsfs remembers that a file has no security.capability (the kernel asks before every
+ * write); a capability set later through the mount is seen at once, and the write that
+ * removes it again (the kernel kills a file capability on write) is seen too. */
+Test(vpsfs_xattr, file_capability_absence_is_not_stale) {
+        const struct vfs_cap_data caps = {
+                .magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE,
+                .data = { { .permitted = 1u << CAP_NET_BIND_SERVICE } },
+        };
+        struct vfs_cap_data got;
+        int fd;
+
+        fx_backing_file("f", 1000, 1000, 0755);
+        cr_assert_eq(getxattr(M("f"), "security.capability", &got, sizeof(got)), -1);
+        cr_assert_eq(errno, ENODATA);
+        cr_assert_eq(setxattr(M("f"), "security.capability", &caps, XATTR_CAPS_SZ_2, 0), 0, "setxattr: %s", strerror(errno));
+        cr_assert_eq(getxattr(M("f"), "security.capability", &got, sizeof(got)), XATTR_CAPS_SZ_2);
+        cr_assert_eq(getxattr(B("f"), "security.capability", &got, sizeof(got)), XATTR_CAPS_SZ_2);
+        fd = open(M("f"), O_WRONLY | O_CLOEXEC);
+        cr_assert_geq(fd, 0);
+        cr_assert_eq(write(fd, "x", 1), 1);
+        close(fd);
+        cr_assert_eq(getxattr(B("f"), "security.capability", &got, sizeof(got)), -1, "a write left the capability");
+        cr_assert_eq(getxattr(M("f"), "security.capability", &got, sizeof(got)), -1);
+        cr_assert_eq(errno, ENODATA);
 }
