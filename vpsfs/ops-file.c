@@ -1,8 +1,8 @@
 /* Regular files: open, create, read, write, flush, release, fsync, fallocate, lseek,
  * copy_file_range. fi->fh is the backing descriptor. With passthrough (passthrough.c) the
  * kernel reads and writes the backing file itself; otherwise data moves through read and
- * write here, with splice where libfuse can. The kernel never sends open for fifos, sockets or devices (it serves them itself), so
- * only regular files are opened for I/O here. */
+ * write here, with splice where libfuse can. The kernel never sends open for fifos, sockets
+ * or devices (it serves them itself), so only regular files are opened for I/O here. */
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
