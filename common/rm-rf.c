@@ -155,3 +155,20 @@ int rm_rf_at(int dirfd, const char *name) {
                 return r;
         return remove_entry(dirfd, name, &parent);
 }
+
+int rm_rf_path(const char *path) {
+        _cleanup_free_ char *parent = strdup(path);
+        _cleanup_close_ int fd = -1;
+        char *slash;
+
+        if (!parent)
+                return -ENOMEM;
+        slash = strrchr(parent, '/');
+        if (!slash)
+                return -EINVAL;
+        *slash = '\0';
+        fd = open(slash == parent ? "/" : parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        return rm_rf_at(fd, slash + 1);
+}

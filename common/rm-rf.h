@@ -9,3 +9,8 @@
  * itself is refused with -EXDEV before anything is touched. Other failures: the first error;
  * -ENOENT if name does not exist. Needs one descriptor per directory level. */
 int rm_rf_at(int dirfd, const char *name);
+
+/* rm_rf_at() of the last component of path in the directory that the rest names: for the
+ * temporary directories of tests and tools. path must contain a '/' (e.g. "/tmp/x.XXXXXX"
+ * once made); otherwise -EINVAL. */
+int rm_rf_path(const char *path);

@@ -7,7 +7,6 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include "common/fileio.h"
 #include "common/idmap.h"
 #include "common/macro.h"
+#include "common/rm-rf.h"
 #include "skip.h"
 #include "vpsmgr/launch.h"
 #include "vpsmgr/ns.h"
@@ -35,10 +35,6 @@ static struct {
         int pidfd;
         pid_t helper;
 } pv = { .probe_fd = -1, .pidfd = -1 };
-
-static int pv_rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
-        return remove(path) < 0 ? -1 : 0;
-}
 
 static inline void probe_vps_teardown(void) {
         siginfo_t si;
@@ -58,7 +54,7 @@ static inline void probe_vps_teardown(void) {
         }
         pv.probe_fd = safe_close(pv.probe_fd);
         if (pv.dir[0])
-                nftw(pv.dir, pv_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+                rm_rf_path(pv.dir);
         pv.dir[0] = '\0';
         idmap_free(pv.idmap);
         pv.idmap = NULL;

@@ -5,9 +5,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
-#include <mntent.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -26,6 +24,7 @@
 #include "common/fileio.h"
 #include "common/idmap.h"
 #include "common/macro.h"
+#include "common/rm-rf.h"
 #include "skip.h"
 #include "vpsmgr/caps.h"
 #include "vpsmgr/launch.h"
@@ -134,10 +133,6 @@ static void setup(void) {
         }
 }
 
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
-        return remove(path) < 0 ? -1 : 0;
-}
-
 static void teardown(void) {
         siginfo_t si;
 
@@ -165,7 +160,7 @@ static void teardown(void) {
         t.fuse_mnt[0] = '\0';
         t.fuse_fd = safe_close(t.fuse_fd);
         if (t.dir[0])
-                nftw(t.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+                rm_rf_path(t.dir);
         t.dir[0] = '\0';
         idmap_free(t.idmap);
         t.idmap = NULL;
@@ -174,20 +169,11 @@ static void teardown(void) {
 TestSuite(launch, .init = setup, .fini = teardown, .timeout = 60);
 
 static void make_cgroup(void) {
-        struct mntent *me;
-        FILE *f;
+        _cleanup_free_ char *root = NULL;
 
-        f = setmntent("/proc/mounts", "re");
-        cr_assert_not_null(f);
-        while ((me = getmntent(f)))
-                if (strcmp(me->mnt_type, "cgroup2") == 0)
-                        break;
-        if (!me) {
-                endmntent(f);
-                cr_skip_test("needs a cgroup2 mount");
-        }
-        snprintf(t.cgroup, sizeof(t.cgroup), "%s/vps-launch-test-%d", me->mnt_dir, (int) getpid());
-        endmntent(f);
+        skip_unless_cgroup2();
+        cr_assert_eq(cgroup_find_root(&root), 0);
+        snprintf(t.cgroup, sizeof(t.cgroup), "%s/vps-launch-test-%d", root, (int) getpid());
         cr_assert_eq(mkdir(t.cgroup, 0755), 0, "mkdir %s: %s", t.cgroup, strerror(errno));
         t.cgroup_fd = open(t.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         cr_assert_geq(t.cgroup_fd, 0);

@@ -1,6 +1,7 @@
 /* vpsmgr's state verbs run as a user would run them: create (from a tree and from tarballs,
  * hostile ones included), destroy, list, status, idmap, whois, their --json and their errors,
  * on a state directory and a cgroup parent of the test's own. */
+#include <ftw.h>
 #include <sys/xattr.h>
 
 #include "tree-fixture.h"

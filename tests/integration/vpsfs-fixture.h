@@ -8,7 +8,6 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
@@ -28,6 +27,7 @@
 
 #include "common/fileio.h"
 #include "common/idmap.h"
+#include "common/rm-rf.h"
 #include "skip.h"
 
 #define FX_ALT 196608u    /* alternative ID of virtual ID 0 */
@@ -166,22 +166,12 @@ static inline void fx_remount(const char *opts, rlim_t nofile) {
         fx_mount(opts, nofile);
 }
 
-static inline int fx_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        (void) st;
-        (void) ftw;
-        if (flag == FTW_DP)
-                rmdir(path);
-        else
-                unlink(path);
-        return 0;
-}
-
 static inline void fx_teardown(void) {
         if (!fx.dir[0])
                 return;
         fx_unmount();
         if (!fx_is_mounted()) /* never walk into a live mount */
-                nftw(fx.dir, fx_rm_one, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+                rm_rf_path(fx.dir);
 }
 
 /* ---- Running code as another caller ------------------------------------------------- */

@@ -9,7 +9,6 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,6 +24,7 @@
 
 #include "common/cgroup.h"
 #include "common/macro.h"
+#include "common/rm-rf.h"
 #include "skip.h"
 
 #define FX_MAX 16
@@ -58,13 +58,9 @@ static inline void fx_setup(void) {
         cr_assert_eq(unsetenv("VPS_ROOT"), 0);
 }
 
-static int fx_remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
-        return remove(path);
-}
-
 static inline void fx_teardown(void) {
         for (size_t i = 0; i < fx_n_helpers; i++)
-                if (waitpid(fx_helpers[i], NULL, WNOHANG) == 0) {
+                if (fx_helpers[i] > 0 && waitpid(fx_helpers[i], NULL, WNOHANG) == 0) {
                         (void) kill(fx_helpers[i], SIGKILL);
                         (void) waitpid(fx_helpers[i], NULL, 0);
                 }
@@ -89,9 +85,9 @@ static inline void fx_teardown(void) {
         /* Innermost first; a mount already gone is fine. */
         for (size_t i = fx_n_mounts; i > 0; i--)
                 (void) umount2(fx_mounts[i - 1], MNT_DETACH);
-        /* FTW_MOUNT: should anything still be mounted below, it is not emptied. */
+        /* Should anything still be mounted below, it is not entered. */
         if (fx_tmp[0])
-                nftw(fx_tmp, fx_remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+                rm_rf_path(fx_tmp);
 }
 
 /* Formats a path below the test's directory into a ring of 32 static buffers: for use at

@@ -23,10 +23,8 @@ static void setup(void) {
 }
 
 static void teardown(void) {
-        unlinkat(dirfd_, "keep/file", 0);
-        unlinkat(dirfd_, "keep", AT_REMOVEDIR);
         close(dirfd_);
-        rmdir(dir);
+        rm_rf_path(dir);
 }
 
 TestSuite(rm_rf, .init = setup, .fini = teardown);
@@ -93,4 +91,17 @@ Test(rm_rf, bad_names) {
                 cr_expect_eq(rm_rf_at(dirfd_, names[i]), -EINVAL, "name '%s'", names[i]);
         cr_expect_eq(rm_rf_at(dirfd_, "missing"), -ENOENT);
         cr_expect(exists("keep/file"));
+}
+
+Test(rm_rf, by_path) {
+        char path[sizeof(dir) + 8];
+
+        cr_assert_eq(mkdirat(dirfd_, "t", 0755), 0);
+        make_file("t/f");
+        snprintf(path, sizeof(path), "%s/t", dir);
+        cr_expect_eq(rm_rf_path(path), 0);
+        cr_expect_not(exists("t"));
+        cr_expect(exists("keep/file"));
+        cr_expect_eq(rm_rf_path("t"), -EINVAL);
+        cr_expect_eq(rm_rf_path("/nonexistent-dir/t"), -ENOENT);
 }

@@ -4,7 +4,6 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +11,11 @@
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "common/rm-rf.h"
 #include "vpsmgr/rootfs.h"
 
 static char dir[64];
 static int rootfd = -1;
-
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
-        return remove(path) < 0 ? -1 : 0;
-}
 
 static void setup(void) {
         strcpy(dir, "/tmp/rootfs-test-XXXXXX");
@@ -32,7 +28,7 @@ static void teardown(void) {
         if (rootfd >= 0)
                 close(rootfd);
         rootfd = -1;
-        nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+        rm_rf_path(dir);
 }
 
 TestSuite(rootfs, .init = setup, .fini = teardown);

@@ -2,23 +2,18 @@
  * each gets its own mkdtemp() directory; .fini removes it whole, even after a failure. */
 #pragma once
 
-#define _XOPEN_SOURCE_EXTENDED 1
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/macro.h"
+#include "common/rm-rf.h"
 
 static char test_dir[64];
 static int test_dir_fd = -1;
-
-static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
-        return remove(path);
-}
 
 static inline void test_dir_setup(void) {
         snprintf(test_dir, sizeof(test_dir), "/tmp/vps-test.XXXXXX");
@@ -31,7 +26,7 @@ static inline void test_dir_teardown(void) {
         if (test_dir_fd >= 0)
                 close(test_dir_fd);
         if (test_dir[0])
-                nftw(test_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+                rm_rf_path(test_dir);
 }
 
 /* Writes a small file below the test directory, for fixtures. */
