@@ -311,6 +311,7 @@ static int serve(struct vpsfs *fs, const struct options *o) {
         r = fuse_session_custom_io(fs->se, &passthrough_io, fs->dev_fd);
         if (r < 0) {
                 log_error_errno(r, "cannot set up the FUSE session's I/O: %m");
+                vpsfs_unmount(mnt_path ? mnt_path : o->mountpoint, fs->dev_fd);
                 close(fs->dev_fd);
                 goto out_signals;
         }
