@@ -30,6 +30,18 @@ fuse_ino_t inode_nodeid(const struct inode *i) {
         return ((fuse_ino_t) i->gen << 32) | i->idx;
 }
 
+bool inode_is_root(fuse_ino_t ino) {
+        return ino == FUSE_ROOT_ID || ino == VPSFS_ROOT_ALIAS;
+}
+
+/* Slot and generation of a node ID; the root's alias is the root's slot. */
+static uint32_t slot_of(fuse_ino_t ino, uint32_t *ret_gen) {
+        if (ino == VPSFS_ROOT_ALIAS)
+                ino = FUSE_ROOT_ID;
+        *ret_gen = (uint32_t) (ino >> 32);
+        return (uint32_t) ino;
+}
+
 static size_t hash_bucket(const struct inode_table *t, dev_t dev, ino_t ino) {
         uint64_t h = (uint64_t) ino * 0x9E3779B97F4A7C15ull ^ (uint64_t) dev;
 
@@ -283,7 +295,7 @@ static int pin_fd(struct vpsfs *fs, struct inode *i, int *ret_fd) {
 
 int inode_acquire(struct vpsfs *fs, fuse_ino_t ino, struct inode **ret_inode, int *ret_fd) {
         struct inode_table *t = &fs->table;
-        uint32_t idx = (uint32_t) ino, gen = (uint32_t) (ino >> 32);
+        uint32_t gen, idx = slot_of(ino, &gen);
         struct inode *i;
         int fd, r;
 
@@ -458,6 +470,19 @@ int inode_ref_created(struct vpsfs *fs, int fd, struct fuse_entry_param *e) {
         return ref_fd(fs, fd, false, true, e);
 }
 
+int inode_lookup_root_alias(struct vpsfs *fs, struct fuse_entry_param *e) {
+        struct inode_table *t = &fs->table;
+        struct stat st;
+
+        if (fstat(fs->root_fd, &st) < 0)
+                return -errno;
+        pthread_mutex_lock(&t->lock);
+        fill_entry(fs, t->slots[ROOT_IDX], &st, e);
+        pthread_mutex_unlock(&t->lock);
+        e->ino = VPSFS_ROOT_ALIAS;
+        return 0;
+}
+
 int inode_lookup(struct vpsfs *fs, int parent_fd, const char *name, struct fuse_entry_param *e) {
         struct inode_table *t = &fs->table;
         struct inode *i;
@@ -543,7 +568,7 @@ static void table_shrink_locked(struct inode_table *t) {
 
 void inode_forget(struct vpsfs *fs, fuse_ino_t ino, uint64_t n) {
         struct inode_table *t = &fs->table;
-        uint32_t idx = (uint32_t) ino, gen = (uint32_t) (ino >> 32);
+        uint32_t gen, idx = slot_of(ino, &gen);
         struct inode *i;
 
         pthread_mutex_lock(&t->lock);
@@ -621,7 +646,7 @@ void inode_unlinked(struct vpsfs *fs, dev_t dev, ino_t ino) {
 }
 
 static struct inode *slot_locked(struct inode_table *t, fuse_ino_t ino) {
-        uint32_t idx = (uint32_t) ino, gen = (uint32_t) (ino >> 32);
+        uint32_t gen, idx = slot_of(ino, &gen);
 
         return idx < t->n_slots && t->slots[idx] && t->slots[idx]->gen == gen ? t->slots[idx] : NULL;
 }

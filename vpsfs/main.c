@@ -19,7 +19,6 @@
 
 #define FD_CACHE_MAX 4096
 #define MAX_THREADS 16
-#define READAHEAD_KB "1024"
 
 struct options {
         const char *backing;
@@ -68,14 +67,16 @@ static void print_help(void) {
                "  -o suid           honour set-user/group-ID bits (a VPS's su and sudo need it;\n"
                "                    owners are alternative IDs, never host root, but keep the\n"
                "                    mount point out of reach of other host users)\n"
-               "  -o noacl          do not enforce POSIX ACLs (faster: the kernel never caches the\n"
-               "                    root directory's ACL and asks vpsfs on every path walk)\n"
+               "  -o noacl          do not enforce POSIX ACLs (the kernel then never asks vpsfs\n"
+               "                    for them: one request less per inode it checks, and after\n"
+               "                    every refusal)\n"
                "  -o writeback      use the kernel's writeback cache (slower here, see ops.c;\n"
                "                    turns passthrough off)\n"
                "  -o nopassthrough  serve file data through vpsfs even where the kernel could\n"
                "                    read and write the backing files directly (FUSE passthrough,\n"
                "                    Linux 6.9 and later, the default there)\n"
-               "  -f                stay in the foreground\n"
+               "  -f                stay in the foreground (without it, vpsfs returns once the\n"
+               "                    mount is live, and serves from the background)\n"
                "  --ready-fd N      write one byte to fd N once the mount is live, then close it\n"
                "  -h, --help        this text\n"
                "  --version         the version\n");
@@ -219,7 +220,8 @@ static void fs_done(struct vpsfs *fs) {
         idmap_free(fs->idmap);
 }
 
-static int mount_params(const struct options *o, char **ret_name, struct vpsfs_mount_params *ret) {
+static int mount_params(const struct options *o, const char *mountpoint, char **ret_name,
+                        struct vpsfs_mount_params *ret) {
         _cleanup_free_ char *name = NULL;
         int r;
 
@@ -232,11 +234,11 @@ static int mount_params(const struct options *o, char **ret_name, struct vpsfs_m
         }
         if (!name)
                 return -ENOMEM;
-        /* No comma can hide in NAME: it would add mount options. */
+        /* -o splits at ',': such a NAME could not be given back as -o name=NAME. */
         if (strchr(name, ','))
                 return log_error_errno(-EINVAL, "name must not contain ','");
         *ret = (struct vpsfs_mount_params) {
-                .mountpoint = o->mountpoint,
+                .mountpoint = mountpoint,
                 .name = name,
                 .readonly = o->readonly,
                 .suid = o->suid,
@@ -245,38 +247,35 @@ static int mount_params(const struct options *o, char **ret_name, struct vpsfs_m
         return 0;
 }
 
-/* The kernel offers FUSE only its default 128 KiB readahead; a larger window on the mount's
- * bdi keeps two max_read-sized requests in flight. Best effort: found through
- * mountinfo, since stat() on the mount would wait for the loop that is not running yet. */
-static void set_readahead(const char *mountpoint) {
-        _cleanup_fclose_ FILE *f = NULL;
-        char line[4096], path[64];
-        unsigned major, minor;
-        int fd;
+/* Without -f, vpsfs goes to the background, and the process that started it exits once the
+ * mount is attached (0) or cannot be (1), as mount(8) returns; *ret_fd is the pipe the
+ * attach thread tells it through. Before any thread starts: fork keeps none. */
+static int daemonize(bool foreground, int *ret_fd) {
+        int p[2];
+        pid_t pid;
+        char c;
 
-        f = fopen("/proc/self/mountinfo", "re");
-        if (!f)
-                return;
-        while (fgets(line, sizeof(line), f)) {
-                char mnt[PATH_MAX];
-
-                if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &major, &minor, mnt) != 3 ||
-                    strcmp(mnt, mountpoint) != 0)
-                        continue;
-                snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb", major, minor);
-                fd = open(path, O_WRONLY | O_CLOEXEC);
-                if (fd < 0 || write(fd, READAHEAD_KB, strlen(READAHEAD_KB)) < 0)
-                        log_debug_errno(-errno, "cannot set %s: %m", path);
-                safe_close(fd);
+        if (chdir("/") < 0)
+                return log_error_errno(-errno, "cannot change to /: %m");
+        if (foreground)
+                return 0;
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return log_error_errno(-errno, "cannot make a pipe: %m");
+        pid = fork();
+        if (pid < 0) {
+                close(p[0]);
+                close(p[1]);
+                return log_error_errno(-errno, "cannot fork: %m");
         }
-}
-
-static void notify_ready(int fd) {
-        if (fd < 0)
-                return;
-        if (write(fd, "1", 1) != 1)
-                log_warning_errno(-errno, "cannot write to --ready-fd %d: %m", fd);
-        close(fd);
+        if (pid > 0) {
+                close(p[1]);
+                _exit(read(p[0], &c, 1) == 1 ? EXIT_SUCCESS : EXIT_FAILURE);
+        }
+        close(p[0]);
+        if (setsid() < 0)
+                log_warning_errno(-errno, "cannot start a session: %m");
+        *ret_fd = p[1];
+        return 0;
 }
 
 static int serve(struct vpsfs *fs, const struct options *o) {
@@ -284,10 +283,17 @@ static int serve(struct vpsfs *fs, const struct options *o) {
         struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
         struct fuse_loop_config *cfg = NULL;
         struct vpsfs_mount_params mp;
+        struct vpsfs_attach attach = {
+                .fs = fs, .mnt_fd = -1, .mountpoint = mnt_path, .ready_fd = o->ready_fd, .parent_fd = -1,
+                .lock = PTHREAD_MUTEX_INITIALIZER,
+        };
         char max_read[32];
-        int r;
+        int r, attach_r;
 
-        r = mount_params(o, &name, &mp);
+        /* Absolute: vpsfs mounts after the chdir("/") of daemonize(). */
+        if (!mnt_path)
+                return log_error_errno(-errno, "cannot mount on '%s': %m", o->mountpoint);
+        r = mount_params(o, mnt_path, &name, &mp);
         if (r < 0)
                 return r;
         /* libfuse checks that INIT's max_read is the one it was told of. */
@@ -304,39 +310,42 @@ static int serve(struct vpsfs *fs, const struct options *o) {
         r = -EIO;
         if (fuse_set_signal_handlers(fs->se) < 0)
                 goto out_destroy;
-        r = vpsfs_mount(&mp, &fs->dev_fd);
+        /* Before the mount: a starter that held the connection would keep it alive. */
+        r = daemonize(o->foreground, &attach.parent_fd);
+        if (r < 0)
+                goto out_signals;
+        r = vpsfs_mount(&mp, &fs->dev_fd, &attach.mnt_fd);
         if (r < 0)
                 goto out_signals;
         /* From here the session owns the descriptor and closes it when destroyed. */
         r = fuse_session_custom_io(fs->se, &passthrough_io, fs->dev_fd);
         if (r < 0) {
                 log_error_errno(r, "cannot set up the FUSE session's I/O: %m");
-                vpsfs_unmount(mnt_path ? mnt_path : o->mountpoint, fs->dev_fd);
                 close(fs->dev_fd);
                 goto out_signals;
         }
+        r = vpsfs_attach_start(&attach);
+        if (r < 0)
+                goto out_signals;
         r = -EIO;
-        if (mnt_path)
-                set_readahead(mnt_path);
-        if (fuse_daemonize(o->foreground) < 0)
-                goto out_unmount;
-        notify_ready(o->ready_fd);
         cfg = fuse_loop_cfg_create();
         if (!cfg)
-                goto out_unmount;
+                goto out_signals;
         fuse_loop_cfg_set_max_threads(cfg, MAX_THREADS);
         fuse_loop_cfg_set_idle_threads(cfg, MAX_THREADS);
         memory_start();
         r = fuse_session_loop_mt(fs->se, cfg) < 0 ? -EIO : 0;
         memory_stop();
         fuse_loop_cfg_destroy(cfg);
-out_unmount:
-        vpsfs_unmount(mnt_path ? mnt_path : o->mountpoint, fs->dev_fd);
 out_signals:
+        if (vpsfs_attach_stop(&attach))
+                vpsfs_unmount(attach.mountpoint, fs->dev_fd);
         fuse_remove_signal_handlers(fs->se);
 out_destroy:
+        /* Closes the connection: an attach still waiting on it gives up. */
         fuse_session_destroy(fs->se);
-        return r;
+        attach_r = vpsfs_attach_join(&attach);
+        return r < 0 ? r : attach_r;
 }
 
 int main(int argc, char **argv) {

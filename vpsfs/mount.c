@@ -1,6 +1,7 @@
-/* The FUSE mount, made by vpsfs itself: the mount(2) libfuse would make as root, but with
- * the connection's descriptor in vpsfs's hands, so that the session can run on vpsfs's own
- * I/O layer (passthrough.c) and register backing files on it. */
+/* The FUSE mount, made by vpsfs itself with the fd-based mount API: the mount libfuse would
+ * make as root, but with the connection's descriptor in vpsfs's hands, so that the session
+ * can run on vpsfs's own I/O layer (passthrough.c) and register backing files on it. The
+ * mount is made detached; attach.c puts it at MOUNTPOINT once the loop serves. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,24 +15,47 @@
 #include "common/macro.h"
 #include "vpsfs/vpsfs.h"
 
-int vpsfs_mount(const struct vpsfs_mount_params *p, int *ret_fd) {
-        _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *data = NULL, *source = NULL;
-        unsigned long flags = MS_NODEV | (p->readonly ? MS_RDONLY : 0) | (p->suid ? 0 : MS_NOSUID);
+static int config(int fs, const char *key, const char *value) {
+        if (fsconfig(fs, value ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, key, value, 0) < 0)
+                return log_error_errno(-errno, "cannot make the FUSE mount: option %s: %m", key);
+        return 0;
+}
+
+int vpsfs_mount(const struct vpsfs_mount_params *p, int *ret_dev_fd, int *ret_mnt_fd) {
+        _cleanup_close_ int dev = -1, fs = -1, mnt = -1;
+        _cleanup_free_ char *source = NULL;
+        char fd_str[16], rootmode[16], max_read[16];
+        unsigned attrs = MOUNT_ATTR_NODEV | (p->readonly ? MOUNT_ATTR_RDONLY : 0) | (p->suid ? 0 : MOUNT_ATTR_NOSUID);
         struct stat st;
+        int r;
 
         if (stat(p->mountpoint, &st) < 0)
                 return log_error_errno(-errno, "cannot mount on '%s': %m", p->mountpoint);
-        fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-        if (fd < 0)
+        dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+        if (dev < 0)
                 return log_error_errno(-errno, "cannot open /dev/fuse: %m");
-        if (asprintf(&data, "fd=%d,rootmode=%o,user_id=0,group_id=0,allow_other,default_permissions,max_read=%d", fd,
-                     st.st_mode & S_IFMT, VPSFS_MAX_READ) < 0 ||
-            asprintf(&source, "vpsfs:%s", p->name) < 0)
+        fs = fsopen("fuse", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return log_error_errno(-errno, "cannot make the FUSE mount: fsopen: %m");
+        if (asprintf(&source, "vpsfs:%s", p->name) < 0)
                 return log_error_errno(-ENOMEM, "out of memory");
-        if (mount(source, p->mountpoint, "fuse.vpsfs", flags, data) < 0)
-                return log_error_errno(-errno, "cannot mount on '%s': %m", p->mountpoint);
-        *ret_fd = TAKE_FD(fd);
+        snprintf(fd_str, sizeof(fd_str), "%d", dev);
+        snprintf(rootmode, sizeof(rootmode), "%o", st.st_mode & S_IFMT);
+        snprintf(max_read, sizeof(max_read), "%d", VPSFS_MAX_READ);
+        if ((r = config(fs, "source", source)) < 0 || (r = config(fs, "subtype", "vpsfs")) < 0 ||
+            (r = config(fs, "fd", fd_str)) < 0 || (r = config(fs, "rootmode", rootmode)) < 0 ||
+            (r = config(fs, "user_id", "0")) < 0 || (r = config(fs, "group_id", "0")) < 0 ||
+            (r = config(fs, "allow_other", NULL)) < 0 || (r = config(fs, "default_permissions", NULL)) < 0 ||
+            (r = config(fs, "max_read", max_read)) < 0 || (p->readonly && (r = config(fs, "ro", NULL)) < 0))
+                return r;
+        /* Queues INIT, answered once the loop runs. */
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return log_error_errno(-errno, "cannot make the FUSE mount: %m");
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+        if (mnt < 0)
+                return log_error_errno(-errno, "cannot make the FUSE mount: fsmount: %m");
+        *ret_dev_fd = TAKE_FD(dev);
+        *ret_mnt_fd = TAKE_FD(mnt);
         return 0;
 }
 

@@ -45,7 +45,7 @@ static int lookup_entry(struct vpsfs *fs, fuse_ino_t parent, const char *name, s
         int pfd, r;
 
         /* ".." of the root is the root: never step out of BACKING. */
-        if (parent == FUSE_ROOT_ID && strcmp(name, "..") == 0)
+        if (inode_is_root(parent) && strcmp(name, "..") == 0)
                 name = ".";
         else if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {
                 r = vpsfs_name_check(name);
@@ -61,10 +61,15 @@ static int lookup_entry(struct vpsfs *fs, fuse_ino_t parent, const char *name, s
 }
 
 void vpsfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
+        struct vpsfs *fs = vpsfs_of(req);
         struct fuse_entry_param e;
         int r;
 
-        r = lookup_entry(vpsfs_of(req), parent, name, &e);
+        if (parent == FUSE_ROOT_ID && __atomic_load_n(&fs->root_alias_open, __ATOMIC_ACQUIRE) &&
+            strcmp(name, VPSFS_ROOT_ALIAS_NAME) == 0)
+                r = inode_lookup_root_alias(fs, &e);
+        else
+                r = lookup_entry(fs, parent, name, &e);
         if (r == -ENOENT) {
                 /* Negative entry: nobody else creates files in BACKING. */
                 e = (struct fuse_entry_param) { .ino = 0, .entry_timeout = VPSFS_TIMEOUT };

@@ -18,6 +18,10 @@
 /* Half of a pipe's default maximum size (1 MiB), so that libfuse can splice a read reply
  * with its header; with 1 MiB reads it falls back to pread() and a copy. */
 #define VPSFS_MAX_READ (512 * 1024)
+/* The root directory under a second node ID, the one mounted (attach.c), and the name vpsfs
+ * looks it up by in the root while it attaches the mount, which nobody else can reach. */
+#define VPSFS_ROOT_ALIAS (((fuse_ino_t) 1 << 32) | FUSE_ROOT_ID)
+#define VPSFS_ROOT_ALIAS_NAME ".vpsfs-root"
 
 enum vpsfs_hostroot {
         VPSFS_HOSTROOT_DENY, /* host uid 0 may not create through the mount (EPERM) */
@@ -87,6 +91,7 @@ struct vpsfs {
         bool passthrough_wanted;
         bool passthrough; /* granted at INIT (atomic: set by the thread that answered it) */
         bool init_done;   /* atomic */
+        bool root_alias_open; /* atomic: VPSFS_ROOT_ALIAS_NAME finds the alias (attach.c) */
         int dev_fd;       /* the FUSE connection, owned by the session */
         enum vpsfs_hostroot hostroot;
         struct inode_table table;
@@ -101,8 +106,28 @@ struct vpsfs_mount_params {
         bool readonly;
         bool suid;
 };
-int vpsfs_mount(const struct vpsfs_mount_params *p, int *ret_fd);
+/* Opens the FUSE connection and makes a detached mount of it. */
+int vpsfs_mount(const struct vpsfs_mount_params *p, int *ret_dev_fd, int *ret_mnt_fd);
 void vpsfs_unmount(const char *mountpoint, int fd);
+
+/* attach.c: a thread that puts the detached mount at its mount point, at the root's alias,
+ * once the loop serves, then writes the ready byte. */
+struct vpsfs_attach {
+        struct vpsfs *fs;
+        int mnt_fd;     /* the detached mount, taken by the thread */
+        const char *mountpoint;
+        int ready_fd;   /* -1 for none */
+        int parent_fd;  /* daemonized: told as ready_fd is, then stdio goes to /dev/null */
+        pthread_t thread;
+        pthread_mutex_t lock;
+        bool started, stopping, attached;
+        int error;      /* the thread's failure, once joined */
+};
+int vpsfs_attach_start(struct vpsfs_attach *a);
+/* After the loop: no attaching from now on. Whether the mount was attached. */
+bool vpsfs_attach_stop(struct vpsfs_attach *a);
+/* Once the connection is closed (so the thread cannot wait on it): the thread's error. */
+int vpsfs_attach_join(struct vpsfs_attach *a);
 
 /* passthrough.c: the session's I/O layer, and backing files for open regular files. */
 extern const struct fuse_custom_io passthrough_io;
@@ -126,6 +151,10 @@ void inode_release(struct vpsfs *fs, struct inode *i);
 int inode_lookup(struct vpsfs *fs, int parent_fd, const char *name, struct fuse_entry_param *e);
 /* The same for a file just created and opened as fd: also counts the open handle. */
 int inode_ref_created(struct vpsfs *fs, int fd, struct fuse_entry_param *e);
+/* The entry of VPSFS_ROOT_ALIAS. */
+int inode_lookup_root_alias(struct vpsfs *fs, struct fuse_entry_param *e);
+/* Whether ino is the root, under either node ID. */
+bool inode_is_root(fuse_ino_t ino);
 void inode_forget(struct vpsfs *fs, fuse_ino_t ino, uint64_t n);
 /* Before a name of (dev, ino) goes away: a file the kernel has open gets its descriptor
  * cached, as an unlinked file cannot be reopened from its handle. After: forget the mapping
@@ -141,9 +170,8 @@ int inode_open_backing(struct vpsfs *fs, fuse_ino_t ino, int fd);
 /* Opens the inode for I/O with flags (never follows a symlink stored in BACKING). */
 int inode_reopen(struct vpsfs *fs, struct inode *i, int fd, int flags);
 fuse_ino_t inode_nodeid(const struct inode *i);
-/* The kernel asks for the root's access ACL on every path walk (it cannot cache ACLs of the
- * root inode, made before INIT), for ACLs after every attribute refresh, and for
- * security.capability before every write (a capability to remove). vpsfs is the only
+/* The kernel asks for ACLs after every attribute refresh and refused permission check, and
+ * for security.capability before every write (a capability to remove). vpsfs is the only
  * writer, so absence, once seen, stays true until one of them is set through vpsfs. */
 bool inode_xattr_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t *ret_gen);
 void inode_xattr_seen_absent(struct vpsfs *fs, struct inode *i, int kind, uint32_t gen);

@@ -1,8 +1,13 @@
 /* The vpsfs command line and its life cycle: --help and --version, refusals of bad usage,
- * the fsname, clean unmount on SIGTERM and SIGINT, and fusermount3 -u ending the daemon. */
+ * the fsname, clean unmount on SIGTERM and SIGINT, fusermount3 -u ending the daemon, and
+ * the background mode. */
+#include <dirent.h>
+
 #include "vpsfs-fixture.h"
 
-TestSuite(vpsfs_cli, .init = fx_setup, .fini = fx_teardown, .timeout = 60);
+static void cli_teardown(void);
+
+TestSuite(vpsfs_cli, .init = fx_setup, .fini = cli_teardown, .timeout = 60);
 
 /* Runs "vpsfs ARGS" with stdout to a pipe; returns the exit status, output in out. */
 static int run_vpsfs(char *out, size_t size, const char *a1, const char *a2) {
@@ -112,4 +117,76 @@ Test(vpsfs_cli, suid_option) {
                         cr_assert(strstr(line, "nodev"), "%s", line);
                 }
         fclose(f);
+}
+
+/* The PID of a process whose command line holds word, or 0. */
+static pid_t pid_with_arg(const char *word) {
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        pid_t found = 0;
+
+        cr_assert(d);
+        while (!found && (e = readdir(d))) {
+                char path[300], cmd[4096];
+                ssize_t n;
+                int fd;
+
+                if (e->d_name[0] < '1' || e->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                n = read(fd, cmd, sizeof(cmd) - 1);
+                close(fd);
+                for (ssize_t k = 0; k < n; k += (ssize_t) strlen(cmd + k) + 1) {
+                        cmd[n] = '\0';
+                        if (strcmp(cmd + k, word) == 0)
+                                found = atoi(e->d_name);
+                }
+        }
+        closedir(d);
+        return found;
+}
+
+/* The background test's second mount point, and its daemon: gone even after a failure. */
+static void cli_teardown(void) {
+        const char *mnt2 = fx_at(fx.dir, "mnt2");
+        pid_t daemon;
+
+        if (fx.dir[0] && umount2(mnt2, 0) < 0 && errno != EINVAL && errno != ENOENT)
+                (void) umount2(mnt2, MNT_DETACH);
+        daemon = fx.dir[0] ? pid_with_arg(mnt2) : 0;
+        if (daemon > 0)
+                kill(daemon, SIGTERM);
+        fx_teardown();
+}
+
+/* Without -f, vpsfs returns once the mount is there (as mount(8) does) and serves from the
+ * background until unmounted. */
+Test(vpsfs_cli, background_returns_once_mounted) {
+        const char *mnt2 = fx_at(fx.dir, "mnt2");
+        char opts[256];
+        int status;
+        pid_t pid, daemon = 0;
+        struct stat st;
+
+        fx_write_file(B("f"), "bg", 0644);
+        cr_assert_eq(mkdir(mnt2, 0755), 0);
+        snprintf(opts, sizeof(opts), "idmap=%s", fx.idmap);
+        pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                execl(getenv("VPSFS"), "vpsfs", fx.backing, mnt2, "-o", opts, (char *) NULL);
+                _exit(127);
+        }
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+        daemon = pid_with_arg(mnt2);
+        cr_assert_eq(stat(fx_at(mnt2, "f"), &st), 0, "not mounted when vpsfs returned: %s", strerror(errno));
+        cr_assert_neq(daemon, 0, "no daemon in the background");
+        cr_assert_eq(umount2(mnt2, 0), 0, "%s", strerror(errno));
+        for (int k = 0; k < 500 && pid_with_arg(mnt2); k++)
+                usleep(10000);
+        cr_assert_eq(pid_with_arg(mnt2), 0, "the daemon outlived its mount");
 }

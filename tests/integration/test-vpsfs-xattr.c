@@ -188,3 +188,26 @@ Test(vpsfs_xattr, file_capability_absence_is_not_stale) {
         cr_assert_eq(getxattr(M("f"), "security.capability", &got, sizeof(got)), -1);
         cr_assert_eq(errno, ENODATA);
 }
+
+/* The mount's root is an inode whose ACLs the kernel caches (vpsfs/attach.c), so that a path
+ * walk by a caller who does not own / costs no request. Seen in the one case where a cached
+ * ACL differs from BACKING's: an ACL removed behind vpsfs's back, which the kernel does not
+ * ask for again. With the connection's root inode at the top, it asked on every walk. (Only
+ * a walk that is allowed: on a refusal the kernel fetches attributes and ACLs again.) */
+Test(vpsfs_xattr, root_acl_cached_by_the_kernel) {
+        static const unsigned allow_1001[][3] = {
+                { ACL_USER_OBJ, 7, ACL_UNDEFINED_ID }, { ACL_USER, 5, FX_ALT_OF(1001) },
+                { ACL_GROUP_OBJ, 5, ACL_UNDEFINED_ID }, { ACL_MASK, 5, ACL_UNDEFINED_ID },
+                { ACL_OTHER, 0, ACL_UNDEFINED_ID },
+        };
+        struct acl a;
+        size_t size = acl_make(&a, ELEMENTSOF(allow_1001), allow_1001);
+
+        fx_backing_file("f", 1000, 1000, 0644);
+        cr_assert_eq(setxattr(fx.mnt, ACCESS, &a, size, 0), 0, "set ACL: %s", strerror(errno));
+        cr_assert_eq(fx_run(FX_HOST(1001), fx_open_read, (void *) M("f")), 0);
+        cr_assert_eq(fx_run(FX_HOST(1002), fx_open_read, (void *) M("f")), EACCES);
+        cr_assert_eq(removexattr(fx.backing, ACCESS), 0, "%s", strerror(errno));
+        cr_assert_eq(fx_run(FX_HOST(1001), fx_open_read, (void *) M("f")), 0,
+                     "the kernel asked vpsfs for the root's ACL again");
+}
