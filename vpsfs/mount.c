@@ -42,12 +42,17 @@ int vpsfs_mount(const struct vpsfs_mount_params *p, int *ret_dev_fd, int *ret_mn
         snprintf(fd_str, sizeof(fd_str), "%d", dev);
         snprintf(rootmode, sizeof(rootmode), "%o", st.st_mode & S_IFMT);
         snprintf(max_read, sizeof(max_read), "%d", VPSFS_MAX_READ);
-        if ((r = config(fs, "source", source)) < 0 || (r = config(fs, "subtype", "vpsfs")) < 0 ||
-            (r = config(fs, "fd", fd_str)) < 0 || (r = config(fs, "rootmode", rootmode)) < 0 ||
-            (r = config(fs, "user_id", "0")) < 0 || (r = config(fs, "group_id", "0")) < 0 ||
-            (r = config(fs, "allow_other", NULL)) < 0 || (r = config(fs, "default_permissions", NULL)) < 0 ||
-            (r = config(fs, "max_read", max_read)) < 0 || (p->readonly && (r = config(fs, "ro", NULL)) < 0))
-                return r;
+        /* Key and value; a NULL value is a flag, a NULL key ends the list. */
+        const char *const options[][2] = {
+                { "source", source }, { "subtype", "vpsfs" }, { "fd", fd_str }, { "rootmode", rootmode },
+                { "user_id", "0" }, { "group_id", "0" }, { "allow_other", NULL },
+                { "default_permissions", NULL }, { "max_read", max_read }, { p->readonly ? "ro" : NULL, NULL },
+        };
+        for (size_t k = 0; k < ELEMENTSOF(options) && options[k][0]; k++) {
+                r = config(fs, options[k][0], options[k][1]);
+                if (r < 0)
+                        return r;
+        }
         /* Queues INIT, answered once the loop runs. */
         if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return log_error_errno(-errno, "cannot make the FUSE mount: %m");
