@@ -9,7 +9,7 @@
  * every path walk by a caller who does not own / would ask vpsfs for the ACL of /. An inode
  * made after INIT caches them. The root inode stays out of reach: only vpsfs ever held the
  * detached mount, and ".." at the root of a mount stays there. A kernel that cannot clone a
- * detached mount gets the root inode at MOUNTPOINT, as before. */
+ * detached mount (EINVAL) gets the root inode at MOUNTPOINT, as before. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -80,14 +80,16 @@ static void *attach_main(void *userdata) {
         int r;
 
         tree = clone_root_alias(a->fs, mnt);
-        if (tree < 0) {
-                log_debug_errno(tree, "cannot clone the mount at the root's alias, mounting the root: %m");
+        if (tree == -EINVAL) {
+                log_debug_errno(tree, "this kernel cannot clone a detached mount, mounting the root: %m");
                 tree = TAKE_FD(mnt);
         }
         /* Not once the loop has ended: then nothing would ever unmount it. */
         pthread_mutex_lock(&a->lock);
         if (a->stopping)
                 r = -ECANCELED;
+        else if (tree < 0)
+                r = tree;
         else
                 r = move_mount(tree, "", AT_FDCWD, a->mountpoint, MOVE_MOUNT_F_EMPTY_PATH) < 0 ? -errno : 0;
         a->attached = r == 0;
