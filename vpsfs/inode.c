@@ -42,6 +42,13 @@ static uint32_t slot_of(fuse_ino_t ino, uint32_t *ret_gen) {
         return (uint32_t) ino;
 }
 
+/* The inode a node ID names, or NULL if it names none (any more). */
+static struct inode *slot_locked(struct inode_table *t, fuse_ino_t ino) {
+        uint32_t gen, idx = slot_of(ino, &gen);
+
+        return idx < t->n_slots && t->slots[idx] && t->slots[idx]->gen == gen ? t->slots[idx] : NULL;
+}
+
 static size_t hash_bucket(const struct inode_table *t, dev_t dev, ino_t ino) {
         uint64_t h = (uint64_t) ino * 0x9E3779B97F4A7C15ull ^ (uint64_t) dev;
 
@@ -295,16 +302,15 @@ static int pin_fd(struct vpsfs *fs, struct inode *i, int *ret_fd) {
 
 int inode_acquire(struct vpsfs *fs, fuse_ino_t ino, struct inode **ret_inode, int *ret_fd) {
         struct inode_table *t = &fs->table;
-        uint32_t gen, idx = slot_of(ino, &gen);
         struct inode *i;
         int fd, r;
 
         pthread_mutex_lock(&t->lock);
-        if (idx >= t->n_slots || !t->slots[idx] || t->slots[idx]->gen != gen) {
+        i = slot_locked(t, ino);
+        if (!i) {
                 pthread_mutex_unlock(&t->lock);
                 return -ESTALE;
         }
-        i = t->slots[idx];
         i->fd_users++;
         fd = i->fd;
         if (in_lru(i) && t->lru_head != i) {
@@ -568,17 +574,17 @@ static void table_shrink_locked(struct inode_table *t) {
 
 void inode_forget(struct vpsfs *fs, fuse_ino_t ino, uint64_t n) {
         struct inode_table *t = &fs->table;
-        uint32_t gen, idx = slot_of(ino, &gen);
         struct inode *i;
 
         pthread_mutex_lock(&t->lock);
-        if (idx != ROOT_IDX && idx < t->n_slots && t->slots[idx] && t->slots[idx]->gen == gen) {
-                i = t->slots[idx];
+        i = slot_locked(t, ino);
+        /* The root is never forgotten. */
+        if (i && i->idx != ROOT_IDX) {
                 i->nlookup -= MIN(n, i->nlookup);
                 if (i->nlookup == 0) {
                         hash_remove(t, i);
-                        t->slots[idx] = NULL;
-                        t->free_idx[t->n_free++] = idx;
+                        t->slots[i->idx] = NULL;
+                        t->free_idx[t->n_free++] = i->idx;
                         if (i->fd_users == 0)
                                 destroy_locked(fs, i);
                         table_shrink_locked(t);
@@ -643,12 +649,6 @@ void inode_unlinked(struct vpsfs *fs, dev_t dev, ino_t ino) {
         }
         pthread_mutex_unlock(&t->lock);
         inode_release(fs, i);
-}
-
-static struct inode *slot_locked(struct inode_table *t, fuse_ino_t ino) {
-        uint32_t gen, idx = slot_of(ino, &gen);
-
-        return idx < t->n_slots && t->slots[idx] && t->slots[idx]->gen == gen ? t->slots[idx] : NULL;
 }
 
 void inode_opened(struct vpsfs *fs, fuse_ino_t ino, int delta) {

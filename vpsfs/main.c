@@ -205,7 +205,6 @@ static int fs_setup(struct vpsfs *fs, const struct options *o) {
         if (r < 0)
                 return log_error_errno(r, "cannot set up the inode table: %m");
         fs->readonly = o->readonly;
-        fs->debug = o->debug;
         fs->hostroot = o->hostroot;
         fs->writeback = o->writeback;
         fs->passthrough_wanted = !o->nopassthrough;

@@ -3,11 +3,12 @@
  * entry that did not fit. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <linux/fuse.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/dir-stream.h"
 #include "common/macro.h"
 #include "vpsfs/vpsfs.h"
 
@@ -27,23 +28,16 @@ void vpsfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         struct vpsfs *fs = vpsfs_of(req);
         struct dirp *d;
         struct inode *i;
-        int fd, dfd, r;
+        int fd, r;
 
         if (!vpsfs_acquire_or_reply(req, ino, &i, &fd))
                 return;
         d = calloc(1, sizeof(*d));
-        dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        r = dfd < 0 ? -errno : 0;
+        r = d ? dir_stream_at(fd, &d->dir) : -ENOMEM;
         inode_release(fs, i);
-        if (d && dfd >= 0) {
-                d->dir = fdopendir(dfd);
-                if (!d->dir)
-                        r = -errno;
-        }
-        if (!d || !d->dir) {
-                safe_close(dfd);
+        if (r < 0) {
                 free(d);
-                fuse_reply_err(req, r < 0 ? -r : ENOMEM);
+                fuse_reply_err(req, -r);
                 return;
         }
         fi->fh = (uintptr_t) d;
@@ -86,9 +80,21 @@ static int add_entry(fuse_req_t req, struct dirp *d, char *p, size_t rem, bool p
         return (int) size;
 }
 
+/* The lookup references of a readdirplus reply the kernel did not take (its caller was
+ * interrupted): no forget will come for them. */
+static void forget_entries(struct vpsfs *fs, const char *buf, size_t len) {
+        for (size_t off = 0; off < len;) {
+                const struct fuse_direntplus *d = (const struct fuse_direntplus *) (buf + off);
+
+                if (d->entry_out.nodeid)
+                        inode_forget(fs, d->entry_out.nodeid, 1);
+                off += FUSE_DIRENTPLUS_SIZE(d);
+        }
+}
+
 static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plus) {
         struct dirp *d = dirp_of(fi);
-        char buf[READDIR_MAX];
+        _Alignas(uint64_t) char buf[READDIR_MAX]; /* holds struct fuse_direntplus */
         size_t rem;
         int r = 0;
 
@@ -118,8 +124,8 @@ static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_
         }
         if (r < 0 && rem == size)
                 fuse_reply_err(req, -r);
-        else
-                fuse_reply_buf(req, buf, size - rem);
+        else if (fuse_reply_buf(req, buf, size - rem) == -ENOENT && plus)
+                forget_entries(vpsfs_of(req), buf, size - rem);
 }
 
 void vpsfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi) {

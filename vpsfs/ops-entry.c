@@ -33,6 +33,13 @@ bool vpsfs_acquire_or_reply(fuse_req_t req, fuse_ino_t ino, struct inode **ret_i
         return r >= 0;
 }
 
+void vpsfs_reply_entry(fuse_req_t req, struct vpsfs *fs, int r, const struct fuse_entry_param *e) {
+        if (r < 0)
+                fuse_reply_err(req, -r);
+        else if (fuse_reply_entry(req, e) == -ENOENT && e->ino)
+                inode_forget(fs, e->ino, 1);
+}
+
 int vpsfs_acquire_named(struct vpsfs *fs, fuse_ino_t parent, const char *name, struct inode **ret_inode,
                         int *ret_fd) {
         int r = vpsfs_name_check(name);
@@ -75,10 +82,7 @@ void vpsfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
                 e = (struct fuse_entry_param) { .ino = 0, .entry_timeout = VPSFS_TIMEOUT };
                 r = 0;
         }
-        if (r < 0)
-                fuse_reply_err(req, -r);
-        else
-                fuse_reply_entry(req, &e);
+        vpsfs_reply_entry(req, fs, r, &e);
 }
 
 void vpsfs_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
@@ -135,10 +139,7 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent, const char *name, cons
         if (r >= 0)
                 r = inode_lookup(fs, pfd, name, &e);
         inode_release(fs, p);
-        if (r < 0)
-                fuse_reply_err(req, -r);
-        else
-                fuse_reply_entry(req, &e);
+        vpsfs_reply_entry(req, fs, r, &e);
 }
 
 void vpsfs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev) {
@@ -174,13 +175,11 @@ static int link_entry(struct vpsfs *fs, fuse_ino_t ino, fuse_ino_t newparent, co
 }
 
 void vpsfs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname) {
+        struct vpsfs *fs = vpsfs_of(req);
         struct fuse_entry_param e;
-        int r = link_entry(vpsfs_of(req), ino, newparent, newname, &e);
+        int r = link_entry(fs, ino, newparent, newname, &e);
 
-        if (r < 0)
-                fuse_reply_err(req, -r);
-        else
-                fuse_reply_entry(req, &e);
+        vpsfs_reply_entry(req, fs, r, &e);
 }
 
 /* Removes name from parent (dir: rmdir); a file that lost its last name leaves the hash. */

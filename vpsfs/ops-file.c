@@ -115,8 +115,9 @@ void vpsfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
         backing_id = inode_open_backing(fs, e.ino, fd);
         set_fi(fs, fi, fd, backing_id);
         if (passthrough_reply_create(req, &e, fi, backing_id) == -ENOENT) {
-                close(fd);
+                close(fd); /* the creator was interrupted: no release and no forget will come */
                 inode_opened(fs, e.ino, -1);
+                inode_forget(fs, e.ino, 1);
         }
 }
 

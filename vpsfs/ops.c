@@ -50,12 +50,8 @@ void vpsfs_op_init(void *userdata, struct fuse_conn_info *conn) {
         conn->time_gran = 1;
 }
 
-void vpsfs_op_destroy(void *userdata) {
-}
-
 const struct fuse_lowlevel_ops vpsfs_ops = {
         .init = vpsfs_op_init,
-        .destroy = vpsfs_op_destroy,
         .lookup = vpsfs_op_lookup,
         .forget = vpsfs_op_forget,
         .forget_multi = vpsfs_op_forget_multi,

@@ -85,7 +85,6 @@ struct vpsfs {
         struct idmap *idmap;
         int root_fd;
         bool readonly;
-        bool debug;
         bool acl;       /* POSIX ACLs enforced by the kernel (FUSE_CAP_POSIX_ACL) */
         bool writeback; /* asked for the kernel's writeback cache; in init: granted */
         bool passthrough_wanted;
@@ -214,7 +213,6 @@ int idview_acl_to_alt(const struct vpsfs *fs, void *value, size_t size);
 /* ops-*.c */
 extern const struct fuse_lowlevel_ops vpsfs_ops;
 void vpsfs_op_init(void *userdata, struct fuse_conn_info *conn);
-void vpsfs_op_destroy(void *userdata);
 void vpsfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
 void vpsfs_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
 void vpsfs_op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets);
@@ -267,6 +265,9 @@ static inline struct vpsfs *vpsfs_of(fuse_req_t req) {
 
 /* inode_acquire() that answers the request with the error when it fails (the one reply). */
 bool vpsfs_acquire_or_reply(fuse_req_t req, fuse_ino_t ino, struct inode **ret_inode, int *ret_fd);
+/* Answers an error (r < 0) or the entry e. An entry the kernel no longer wants (its caller
+ * was interrupted) gets its lookup reference back, as no forget will ever come for it. */
+void vpsfs_reply_entry(fuse_req_t req, struct vpsfs *fs, int r, const struct fuse_entry_param *e);
 /* Checks name, then acquires the directory parent it is to be used in. */
 int vpsfs_acquire_named(struct vpsfs *fs, fuse_ino_t parent, const char *name, struct inode **ret_inode,
                         int *ret_fd);
