@@ -338,6 +338,12 @@ int exec_spawn(const struct exec_request *req, struct exec_child *ret, struct vp
                 }
         }
         close(sock[0]);
+        if (r == 0 && pidfd < 0) {
+                /* Without it nothing could wait for A: end A, as after a failure. */
+                r = pidfd;
+                vps_step_error_set(ret_error, "pidfd_open", r);
+                (void) kill(pid, SIGKILL); /* pid > 0: fork's return in the parent */
+        }
         if (r < 0) {
                 /* A exits by itself after a failure: reap it. */
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)

@@ -399,11 +399,13 @@ int monitor_down(struct monitor *m) {
          * running it could still mount after the teardown looked. */
         vpsfs_abort(&m->vpsfs);
         r = vps_teardown(m->h);
-        /* vpsfs is our child: the teardown saw it exit (or killed it); reap it. */
+        /* vpsfs is our child: the teardown saw it exit (or killed it); reap it, but never
+         * wait without end on one stuck in the kernel. */
         if (m->vpsfs.pidfd >= 0) {
                 if (pidfd_wait_exit(m->vpsfs.pidfd, 0) <= 0)
                         (void) pidfd_send_signal(m->vpsfs.pidfd, SIGKILL, NULL, 0);
-                (void) waitid((idtype_t) P_PIDFD_COMPAT, (id_t) m->vpsfs.pidfd, &(siginfo_t) {}, WEXITED);
+                if (pidfd_wait_exit(m->vpsfs.pidfd, TEARDOWN_VPSFS_TIMEOUT_MS) > 0)
+                        (void) waitid((idtype_t) P_PIDFD_COMPAT, (id_t) m->vpsfs.pidfd, &(siginfo_t) {}, WEXITED);
                 m->vpsfs.pidfd = safe_close(m->vpsfs.pidfd);
         }
         m->init_bin_fd = safe_close(m->init_bin_fd);

@@ -79,12 +79,14 @@ static int spawn_monitor(const struct vps_handle *h, int report_fd) {
         return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
 }
 
-/* One record: error 0 for success. EOF without one: the monitor died. */
-static int read_report(int fd, struct vps_step_error *e) {
+/* One record: error 0 for success. EOF without one: the monitor died. *ret_reported says
+ * whether the monitor answered at all (and so undid what it had done if it failed). */
+static int read_report(int fd, struct vps_step_error *e, bool *ret_reported) {
         struct pollfd p = { .fd = fd, .events = POLLIN };
         ssize_t n;
         int r;
 
+        *ret_reported = false;
         do
                 r = poll(&p, 1, START_REPORT_TIMEOUT_MS);
         while (r < 0 && errno == EINTR);
@@ -100,6 +102,7 @@ static int read_report(int fd, struct vps_step_error *e) {
                 return -EPIPE;
         }
         e->step[sizeof(e->step) - 1] = '\0';
+        *ret_reported = true;
         return -e->error;
 }
 
@@ -107,6 +110,7 @@ int vps_start(const struct vpsmgr_context *ctx, const struct vps_handle *h) {
         struct monitor m;
         struct vps_step_error e = {};
         int report[2], r;
+        bool reported;
 
         /* A corrupted config or table: say so now, with nothing changed. */
         r = monitor_load(&m, h);
@@ -122,10 +126,16 @@ int vps_start(const struct vpsmgr_context *ctx, const struct vps_handle *h) {
                 close(report[0]);
                 return log_error_errno(r, "cannot start %s: fork monitor: %m", h->name);
         }
-        r = read_report(report[0], &e);
+        r = read_report(report[0], &e, &reported);
         close(report[0]);
-        if (r < 0)
-                return log_error_errno(r, "cannot start %s: %s: %m", h->name, e.step);
+        if (r < 0) {
+                log_error_errno(r, "cannot start %s: %s: %m", h->name, e.step);
+                /* A monitor that died or hangs undid nothing, or may still bring the VPS up
+                 * after we said it failed: stop whatever it started, under our lock. */
+                if (!reported)
+                        (void) vps_stop(h, 0);
+                return r;
+        }
         return 0;
 }
 
@@ -142,7 +152,6 @@ static int wait_for_old_monitor(const struct vps_handle *h) {
 
 static int start_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
         _cleanup_(vps_op_done) struct vps_op op = { .root_fd = -1, .vps_fd = -1, .lock_fd = -1 };
-        _cleanup_close_ int pidfd = -1;
         int r;
 
         r = args_no_options("start", argc, argv);
