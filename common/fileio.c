@@ -1,6 +1,7 @@
 /* Whole-file reads and atomic writes of state files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,8 @@ int write_string_at(int dirfd, const char *name, const char *s) {
         return write_all(fd, s, strlen(s));
 }
 
-int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode) {
+static int replace_file_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode,
+                           bool durable) {
         char tmp[4096];
         _cleanup_close_ int fd = -1;
         int r;
@@ -52,12 +54,12 @@ int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t s
         r = write_all(fd, data, size);
         if (r < 0)
                 goto fail;
-        if (fsync(fd) < 0)
+        if (durable && fsync(fd) < 0)
                 goto fail_errno;
         if (renameat(dirfd, tmp, dirfd, name) < 0)
                 goto fail_errno;
         /* The rename is durable only once the directory is. */
-        if (fsync(dirfd) < 0 && errno != EINVAL)
+        if (durable && fsync(dirfd) < 0 && errno != EINVAL)
                 return negative_errno();
         return 0;
 
@@ -66,6 +68,14 @@ fail_errno:
 fail:
         (void) unlinkat(dirfd, tmp, 0);
         return r;
+}
+
+int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode) {
+        return replace_file_at(dirfd, name, data, size, mode, true);
+}
+
+int write_file_replace_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode) {
+        return replace_file_at(dirfd, name, data, size, mode, false);
 }
 
 int read_file_at(int dirfd, const char *name, size_t max_size, char **ret_data, size_t *ret_size) {

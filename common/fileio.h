@@ -7,6 +7,9 @@
 
 /* Replaces dirfd/name with data. The temporary file lives in the same directory. */
 int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode);
+/* The same without the fsyncs: atomic (a reader sees old or new) but not durable, for
+ * state that means nothing after the host restarts. */
+int write_file_replace_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode);
 
 /* Reads all of dirfd/name (no symlink followed) into a NUL-terminated buffer, refusing
  * files over max_size bytes with -EFBIG. */

@@ -17,7 +17,3 @@ int rootfs_open_regular(int rootfd, const char *path);
  * group, -EINVAL if its line is malformed. Async-signal-safe. */
 int rootfs_tty_gid(int rootfd, uint32_t *ret_gid);
 
-/* Opens path (relative) below rootfd the same careful way: resolved inside the root, last
- * component no symlink, non-blocking, a regular file or -EBADF. Returns the fd.
- * Async-signal-safe. */
-int rootfs_open_regular(int rootfd, const char *path);

@@ -31,9 +31,9 @@ static int open_run_dir(int vps_fd) {
 }
 
 int runstate_write(int vps_fd, enum run_file f, pid_t pid) {
-        _cleanup_close_ int dir_fd = -1, fd = -1;
+        _cleanup_close_ int dir_fd = -1;
         uint64_t start;
-        char text[64], tmp[64];
+        char text[64];
         int r, n;
 
         r = proc_starttime(pid, &start);
@@ -43,18 +43,9 @@ int runstate_write(int vps_fd, enum run_file f, pid_t pid) {
         dir_fd = open_run_dir(vps_fd);
         if (dir_fd < 0)
                 return dir_fd;
-        snprintf(tmp, sizeof(tmp), ".%s.%d", run_files[f], (int) getpid());
-        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return negative_errno();
-        /* Atomic (rename) but not durable (no fsync): a pid means nothing after the host
-         * restarts, and `vpsmgr run` writes these on its fast path. */
-        r = write_all(fd, text, (size_t) n);
-        if (r >= 0 && renameat(dir_fd, tmp, dir_fd, run_files[f]) < 0)
-                r = negative_errno();
-        if (r < 0)
-                (void) unlinkat(dir_fd, tmp, 0);
-        return r;
+        /* Not durable: a pid means nothing after the host restarts, and `vpsmgr run` writes
+         * these on its fast path. */
+        return write_file_replace_at(dir_fd, run_files[f], text, (size_t) n, 0600);
 }
 
 int runstate_read(int vps_fd, enum run_file f, pid_t *ret_pid, uint64_t *ret_starttime) {

@@ -32,7 +32,7 @@ static int parse(const char *verb, int argc, char **argv, struct exec_options *o
         int c;
 
         args_reset();
-        while ((c = args_next(verb, argc, argv, enter ? "u:" : "u:t", enter ? options : options)) != -1) {
+        while ((c = args_next(verb, argc, argv, enter ? "u:" : "u:t", options)) != -1) {
                 if (c == 'u')
                         o->user = optarg;
                 else if (c == 't' && !enter)

@@ -124,7 +124,7 @@ static void json_row(struct json *j, const struct ps_row *row) {
 }
 
 static int ps_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
-        _cleanup_close_ int root_fd = -1, vps_fd = -1, cgfd = -1, rootfs_fd = -1;
+        _cleanup_close_ int root_fd = -1, vps_fd = -1, cgfd = -1;
         _cleanup_free_ char *passwd = NULL, *error = NULL;
         _cleanup_free_ pid_t *pids = NULL;
         _cleanup_idmap_ struct idmap *m = NULL;
@@ -142,8 +142,7 @@ static int ps_run(const struct vpsmgr_context *ctx, int argc, char **argv) {
         r = idmap_load_at(vps_fd, "idmap", &m, &error);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot read its translation table: %s", name, error ?: strerror(-r));
-        rootfs_fd = openat(vps_fd, "rootfs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (rootfs_fd < 0 || passwd_read_below(rootfs_fd, "etc/passwd", &passwd) < 0)
+        if (passwd_read_vps(vps_fd, &passwd) < 0)
                 passwd = strdup(""); /* numbers instead of names */
         if (!passwd)
                 return log_error_errno(-ENOMEM, "%m");
