@@ -105,14 +105,7 @@ static int op_create(char **a) {
 
 /* Writes our uid_map a second time, as the VPS's root would to widen it. */
 static int op_uidmap(char **a) {
-        int fd = open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC);
-        ssize_t n;
-
-        if (fd < 0)
-                return report(-1);
-        n = write(fd, a[0], strlen(a[0]));
-        close(fd);
-        return report(n);
+        return op_write((char *[]) { (char *) "/proc/self/uid_map", a[0] });
 }
 
 static int op_ptrace(char **a) {

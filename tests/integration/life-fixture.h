@@ -22,12 +22,14 @@ static char life_names[LIFE_MAX][32];
 static size_t life_n;
 
 static inline void life_setup(void) {
-        fx_setup();
+        /* Checks before fx_setup() makes its directory: a skip or a failure here ends the test
+         * without .fini. */
         skip_unless_fuse();
         skip_unless_userns();
         fx_want_cgroups();
         cr_assert_not_null(getenv("VPS_INIT"), "VPS_INIT must name the built vps-init");
         cr_assert_not_null(getenv("VPSFS"), "VPSFS must name the built vpsfs");
+        fx_setup();
         /* Monitors double-fork away from vpsmgr: with us as subreaper they (and, once a
          * monitor is killed, its vpsfs and init) come back to us to be reaped. */
         cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);

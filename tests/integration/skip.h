@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -14,6 +15,27 @@
 #include <unistd.h>
 
 #include "common/cgroup.h"
+
+/* A test that skips (or fails in its suite's .init) ends with exit(), and Criterion runs no
+ * .fini then: a fixture that made something registers its teardown here, to run at that
+ * exit in the test's own process (not in children it forked). The teardown must be safe to
+ * run twice. */
+static void (*skip_cleanup_fn)(void);
+static pid_t skip_cleanup_pid;
+
+static inline void skip_cleanup_run(void) {
+        if (skip_cleanup_fn && getpid() == skip_cleanup_pid)
+                skip_cleanup_fn();
+}
+
+static inline void cleanup_at_exit(void (*fn)(void)) {
+        static bool registered;
+
+        skip_cleanup_fn = fn;
+        skip_cleanup_pid = getpid();
+        if (!registered && atexit(skip_cleanup_run) == 0)
+                registered = true;
+}
 
 static inline void skip_unless_root(void) {
         if (geteuid() != 0)

@@ -119,6 +119,7 @@ static void setup(void) {
         int r;
 
         skip_unless_userns();
+        cleanup_at_exit(teardown);
         r = make_rootfs();
         if (r >= 0) {
                 t.busybox_fd = open("/bin/busybox", O_PATH | O_CLOEXEC);

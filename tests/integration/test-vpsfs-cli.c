@@ -106,6 +106,7 @@ Test(vpsfs_cli, read_only_mount) {
 
 Test(vpsfs_cli, suid_option) {
         char line[1024];
+        bool found = false;
         FILE *f;
 
         fx_remount("suid", 0);
@@ -113,10 +114,12 @@ Test(vpsfs_cli, suid_option) {
         cr_assert(f);
         while (fgets(line, sizeof(line), f))
                 if (strstr(line, fx.mnt)) {
+                        found = true;
                         cr_assert(!strstr(line, "nosuid"), "%s", line);
                         cr_assert(strstr(line, "nodev"), "%s", line);
                 }
         fclose(f);
+        cr_assert(found);
 }
 
 /* The PID of a process whose command line holds word, or 0. */

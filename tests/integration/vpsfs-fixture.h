@@ -45,11 +45,12 @@ struct vpsfs_fixture {
 
 static struct vpsfs_fixture fx;
 
-/* base/fmt..., from a small ring of buffers. */
+/* base/fmt..., from a small ring of buffers (one ring per thread: tests call it from
+ * several). */
 static inline const char *fx_at(const char *base, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline const char *fx_at(const char *base, const char *fmt, ...) {
-        static char ring[16][PATH_MAX];
-        static unsigned next;
+        static _Thread_local char ring[16][PATH_MAX];
+        static _Thread_local unsigned next;
         char *buf = ring[next++ % 16];
         int n = snprintf(buf, PATH_MAX, "%s/", base);
         va_list ap;
@@ -116,11 +117,14 @@ static inline void fx_write_file(const char *path, const char *text, mode_t mode
 /* A file in BACKING with the given (virtual) owner and mode, as a template would have it. */
 static inline void fx_backing_file(const char *rel, uid_t uid, gid_t gid, mode_t mode);
 
+static inline void fx_teardown(void);
+
 /* Makes the directories and the table without mounting (for tests that mount themselves). */
 static inline void fx_setup_nomount(void) {
         skip_unless_fuse();
         snprintf(fx.dir, sizeof(fx.dir), "/tmp/vpsfs-test.XXXXXX");
         cr_assert(mkdtemp(fx.dir), "mkdtemp: %s", strerror(errno));
+        cleanup_at_exit(fx_teardown);
         chmod(fx.dir, 0755);
         snprintf(fx.backing, sizeof(fx.backing), "%s/rootfs", fx.dir);
         snprintf(fx.mnt, sizeof(fx.mnt), "%s/mnt", fx.dir);
@@ -172,6 +176,7 @@ static inline void fx_teardown(void) {
         fx_unmount();
         if (!fx_is_mounted()) /* never walk into a live mount */
                 rm_rf_path(fx.dir);
+        fx.dir[0] = '\0';
 }
 
 /* ---- Running code as another caller ------------------------------------------------- */

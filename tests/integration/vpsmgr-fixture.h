@@ -47,11 +47,14 @@ struct run_result {
         char err[FX_OUT_MAX];
 };
 
+static inline void fx_teardown(void);
+
 static inline void fx_setup(void) {
         skip_unless_root();
         cr_assert_not_null(getenv("VPSMGR"), "VPSMGR must name the built vpsmgr");
         snprintf(fx_tmp, sizeof(fx_tmp), "/tmp/vps-verbs.XXXXXX");
         cr_assert_not_null(mkdtemp(fx_tmp));
+        cleanup_at_exit(fx_teardown);
         snprintf(fx_state, sizeof(fx_state), "%s/state", fx_tmp);
         snprintf(fx_cg_parent, sizeof(fx_cg_parent), "vps-test-%d", (int) getpid());
         cr_assert_eq(setenv("VPS_CGROUP_PARENT", fx_cg_parent, 1), 0);
@@ -85,9 +88,11 @@ static inline void fx_teardown(void) {
         /* Innermost first; a mount already gone is fine. */
         for (size_t i = fx_n_mounts; i > 0; i--)
                 (void) umount2(fx_mounts[i - 1], MNT_DETACH);
+        fx_n_mounts = 0;
         /* Should anything still be mounted below, it is not entered. */
         if (fx_tmp[0])
                 rm_rf_path(fx_tmp);
+        fx_tmp[0] = '\0';
 }
 
 /* Formats a path below the test's directory into a ring of 32 static buffers: for use at
